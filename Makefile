@@ -1,0 +1,37 @@
+# Two commands on a fresh machine with only Python: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SIM_PORT ?= 8001
+
+.PHONY: setup run test lint bench worker clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	DEBUG=$${DEBUG:-1} bash scripts/run.sh
+
+test: setup
+	bash scripts/test.sh $(ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) -m bench $(ARGS)
+
+worker: setup
+	$(VENV)/bin/celery -A arcadium worker -l info
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CallreportsConfig(AppConfig):
+    name = "callreports"
+    verbose_name = "Call reports"

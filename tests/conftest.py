@@ -1,0 +1,69 @@
+"""Shared fixtures. Real services are used where a test is about them; on a laptop without them
+those tests skip and say why, but under CI (CI=true) a missing service fails the run."""
+
+import os
+
+import pytest
+
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    EntityFactory,
+    PhoneNumberFactory,
+    ResourceFactory,
+)
+from tests.services import require
+
+__all__ = ["require"]
+
+
+@pytest.fixture
+def entity(db):
+    return EntityFactory(name="Acme Holdings", default_region="US")
+
+
+@pytest.fixture
+def other_entity(db):
+    return EntityFactory(name="Other Company", default_region="CA")
+
+
+@pytest.fixture
+def resource(entity):
+    return ResourceFactory(entity=entity)
+
+
+@pytest.fixture
+def staff_client(client, resource):
+    client.force_login(resource.user)
+    return client
+
+
+@pytest.fixture
+def other_client(client, other_entity, django_user_model):
+    from django.test import Client
+
+    other = ResourceFactory(entity=other_entity)
+    c = Client()
+    c.force_login(other.user)
+    return c
+
+
+@pytest.fixture
+def customer(entity):
+    customer = CustomerFactory(entity=entity, name="ACME Corp")
+    PhoneNumberFactory(customer=customer, raw="(212) 555-0100")
+    return customer
+
+
+@pytest.fixture
+def contact(customer):
+    contact = ContactFactory(customer=customer, first_name="Jane", last_name="Smith")
+    PhoneNumberFactory(contact=contact, raw="514.555.0142", label="mobile")
+    return contact
+
+
+def pytest_report_header(config):
+    return [
+        f"DATABASE_URL={'set' if os.environ.get('DATABASE_URL') else 'unset (SQLite)'}; "
+        f"REDIS_URL={'set' if os.environ.get('REDIS_URL') else 'unset (in-memory layer)'}; CI={os.environ.get('CI', '')}"
+    ]
