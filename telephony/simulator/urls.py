@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("telephony.simulator.platform.urls")),
+    path("", include("telephony.simulator.voice.urls")),
+]
