@@ -95,7 +95,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "arcadium.sqlite3",
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # IMMEDIATE: a transaction takes the write lock up front, which is what select_for_update
+            # means on PostgreSQL (token refresh relies on it).
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
             "TEST": {"NAME": VAR_DIR / "test-arcadium.sqlite3"},
         }
     }

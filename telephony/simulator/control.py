@@ -1,0 +1,29 @@
+"""Python API for driving a running simulator over its `/_sim/` control endpoints.
+
+Used by the tests and by humans in a shell. Each simulator app contributes its methods through a
+mixin: `platform.control.PlatformControl` (reset, apps, faults, rate limits, call-log
+generation) and `voice.control.VoiceControl` (place calls, advance them, read deliveries).
+"""
+
+import requests
+
+from telephony.simulator.platform.control import PlatformControl
+from telephony.simulator.voice.control import VoiceControl
+
+
+class SimulatorControl(PlatformControl, VoiceControl):
+    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def _request(self, method: str, path: str, **kwargs) -> dict:
+        response = self.http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else {}
+
+    def _get(self, path: str, **params) -> dict:
+        return self._request("GET", path, params=params)
+
+    def _post(self, path: str, payload: dict | None = None) -> dict:
+        return self._request("POST", path, json=payload or {})

@@ -1,0 +1,2 @@
+class VoiceControl:
+    """Control methods for the voice app (owned by the voice app's author)."""
