@@ -112,6 +112,16 @@ class Resource(models.Model):
     ringcentral_extension_id = models.CharField("RingCentral extension id", max_length=32, blank=True)
     ringcentral_extension_number = models.CharField("RingCentral extension number", max_length=16, blank=True)
 
+    class AnswerOn(models.TextChoices):
+        PC = "pc", "Answer on PC"
+        PHONE = "phone", "Fixed phone"
+
+    # The user's own switches, set from the header's settings panel.
+    ringcentral_on = models.BooleanField("RingCentral on", default=True)
+    ringer_on = models.BooleanField("Phone ringer on", default=True)
+    answer_on = models.CharField(max_length=5, choices=AnswerOn.choices, default=AnswerOn.PC)
+    close_wizard_on_hangup = models.BooleanField("Close wizard on hang-up", default=True)
+
     objects = EntityQuerySet.as_manager()
 
     class Meta:
