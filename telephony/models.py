@@ -150,3 +150,158 @@ class RingCentralToken(models.Model):
     @property
     def refresh_expired(self) -> bool:
         return self.refresh_expires_at is not None and self.refresh_expires_at <= timezone.now()
+
+
+class Subscription(models.Model):
+    """The RingCentral notification subscription that delivers one resource's telephony events."""
+
+    class Transport(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        WEBSOCKET = "websocket", "WebSocket (listener)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being created"
+        ACTIVE = "active", "Active"
+        BLACKLISTED = "blacklisted", "Blacklisted by RingCentral"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Failed"
+
+    resource = models.OneToOneField(
+        "crm.Resource", on_delete=models.CASCADE, related_name="ringcentral_subscription"
+    )
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="subscriptions")
+    transport = models.CharField(max_length=10, choices=Transport.choices)
+    rc_subscription_id = models.CharField(
+        "RingCentral subscription id", max_length=64, blank=True, db_index=True
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    # WebSocket transport: the listener process stamps this while its connection is up.
+    listener_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_transport_display()} subscription for {self.resource} ({self.get_status_display()})"
+        )
+
+    def expires_within(self, seconds: float) -> bool:
+        return self.expires_at is None or (self.expires_at - timezone.now()).total_seconds() <= seconds
+
+
+class CallQuerySet(models.QuerySet):
+    def for_entity(self, entity) -> "CallQuerySet":
+        return self.filter(entity=entity)
+
+    def live(self) -> "CallQuerySet":
+        return self.filter(state__in=Call.LIVE_STATES)
+
+
+class Call(models.Model):
+    """One phone call: a RingCentral telephony session (live) and/or a call-log record (sync).
+
+    Live events and the call-log sync converge on the same row through telephony_session_id.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class State(models.TextChoices):
+        RINGING = "ringing", "Ringing"
+        ON_CALL = "on_call", "On call"
+        ON_HOLD = "on_hold", "On hold"
+        ENDED = "ended", "Ended"
+        MISSED = "missed", "Missed call"
+
+    LIVE_STATES = (State.RINGING, State.ON_CALL, State.ON_HOLD)
+
+    entity = models.ForeignKey("crm.Entity", on_delete=models.PROTECT, related_name="calls")
+    resource = models.ForeignKey(
+        "crm.Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    telephony_session_id = models.CharField(max_length=64, blank=True)
+    session_id = models.CharField(max_length=32, blank=True)
+    call_log_id = models.CharField(max_length=64, blank=True)
+    party_id = models.CharField("the resource's party id", max_length=80, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RINGING)
+    muted = models.BooleanField(default=False)
+    from_number = models.CharField(max_length=32, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    to_number = models.CharField(max_length=32, blank=True)
+    to_name = models.CharField(max_length=200, blank=True)
+    extension_id = models.CharField("RingCentral extension id", max_length=32, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    result = models.CharField("RingCentral result", max_length=40, blank=True)
+    recording_id = models.CharField(max_length=40, blank=True)
+    customer = models.ForeignKey(
+        "crm.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    matched_on = models.CharField("where the match came from", max_length=200, blank=True)
+    # Last applied notification sequence per party id: older events never overwrite newer state.
+    party_sequences = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "telephony_session_id"],
+                condition=~Q(telephony_session_id=""),
+                name="call_unique_telephony_session",
+            ),
+            models.UniqueConstraint(
+                fields=["entity", "call_log_id"], condition=~Q(call_log_id=""), name="call_unique_call_log_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["entity", "customer", "-started_at"], name="call_customer_recent_idx"),
+            models.Index(fields=["entity", "contact", "-started_at"], name="call_contact_recent_idx"),
+            models.Index(fields=["resource", "-started_at"], name="call_resource_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} call {self.caller_number} ({self.get_state_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in self.LIVE_STATES
+
+    @property
+    def caller_number(self) -> str:
+        """The other side's number, from the staff member's point of view."""
+        return self.from_number if self.direction == self.Direction.INBOUND else self.to_number
+
+    @property
+    def caller_name(self) -> str:
+        return self.from_name if self.direction == self.Direction.INBOUND else self.to_name
+
+
+class CallEvent(models.Model):
+    """Inbox of raw RingCentral notifications, stored before they are applied (unique by uuid)."""
+
+    uuid = models.CharField(max_length=64, unique=True)
+    subscription_id = models.CharField(max_length=64, db_index=True)
+    telephony_session_id = models.CharField(max_length=64, blank=True, db_index=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at"], name="callevent_unprocessed_idx")]
+
+    def __str__(self) -> str:
+        return f"RingCentral event {self.uuid}"
