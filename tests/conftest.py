@@ -16,6 +16,9 @@ from tests.services import require
 
 __all__ = ["require"]
 
+pytest_plugins = ["tests.live_server"]
+pytest_plugins += ["tests.browser"]
+
 
 @pytest.fixture
 def entity(db):
