@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SIM_PORT ?= 8001
 
-.PHONY: setup run test lint bench worker clean
+.PHONY: setup run test lint smoke bench worker clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+smoke: setup
+	bash scripts/smoke_embedded.sh
 
 bench: setup
 	$(PY) -m bench $(ARGS)
