@@ -121,6 +121,9 @@ class AuthCode(models.Model):
     expires_at = models.DateTimeField()
     used = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"authorization code for {self.extension_id}"
+
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
 
@@ -168,6 +171,9 @@ class WsToken(models.Model):
     app = models.ForeignKey(App, on_delete=models.CASCADE)
     expires_at = models.DateTimeField()
     used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"ws token for {self.extension_id}"
 
     @classmethod
     def issue(cls, *, extension: Extension, app: App, ttl: int) -> "WsToken":

@@ -1,0 +1,220 @@
+"""`/_sim/...`: the simulator's own admin surface (JSON in and out, no auth). Tests and humans use it
+through `telephony.simulator.control.SimulatorControl`."""
+
+import json
+from datetime import timedelta
+
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from telephony.simulator.platform import runtime
+from telephony.simulator.platform.calllog import generate_call_log, record_finished_call
+from telephony.simulator.platform.models import (
+    App,
+    AuthCode,
+    CallLogRecord,
+    Extension,
+    Recording,
+    Token,
+    WsToken,
+)
+from telephony.simulator.platform.seed import seed
+from telephony.simulator.platform.signals import simulator_reset
+
+
+class BadControlInput(ValueError):
+    pass
+
+
+def control_view(methods):
+    """JSON body parsed into `request.json`; ValueError/KeyError become a 400 with the message."""
+
+    def decorate(view):
+        @csrf_exempt
+        @require_http_methods(methods)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            try:
+                request.json = json.loads(request.body or b"{}") if request.method in ("POST", "PUT") else {}
+                if not isinstance(request.json, dict):
+                    raise BadControlInput("the body must be a JSON object")
+                return view(request, *args, **kwargs)
+            except json.JSONDecodeError as exc:
+                return JsonResponse({"error": f"malformed JSON: {exc}"}, status=400)
+            except (ValueError, KeyError, TypeError) as exc:
+                return JsonResponse({"error": str(exc)}, status=400)
+
+        wrapper.__name__ = view.__name__
+        return wrapper
+
+    return decorate
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True, "service": "ringcentral-simulator"})
+
+
+@control_view(["POST"])
+def reset(request: HttpRequest) -> JsonResponse:
+    with transaction.atomic():
+        for model in (WsToken, Token, AuthCode, CallLogRecord, Recording):
+            model.objects.all().delete()
+        App.objects.all().delete()
+        seed()
+    runtime.reset()
+    simulator_reset.send(sender=reset)
+    return JsonResponse({"ok": True})
+
+
+@control_view(["GET", "POST"])
+def apps(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        data = request.json
+        uris = data.get("redirect_uris", [])
+        if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
+            raise BadControlInput("redirect_uris must be a list of strings")
+        App.objects.update_or_create(
+            client_id=str(data["client_id"]),
+            defaults={
+                "client_secret": str(data.get("client_secret", "")),
+                "name": str(data.get("name") or data["client_id"]),
+                "redirect_uris": uris,
+                "allow_dev_redirects": bool(data.get("allow_dev_redirects", True)),
+                **({"permissions": str(data["permissions"])} if data.get("permissions") else {}),
+            },
+        )
+    rows = App.objects.order_by("client_id").values(
+        "client_id", "name", "redirect_uris", "allow_dev_redirects", "permissions"
+    )
+    return JsonResponse({"apps": list(rows)})
+
+
+@control_view(["GET", "POST"])
+def ttls(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        return JsonResponse({"ttls": runtime.set_ttls(**request.json)})
+    return JsonResponse({"ttls": dict(runtime.state.ttls)})
+
+
+@control_view(["GET", "POST", "DELETE"])
+def faults(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        data = request.json
+        rule = runtime.add_fault(
+            path=str(data["path"]),
+            method=str(data.get("method", "")),
+            status=int(data.get("status", 0)),
+            delay_ms=int(data.get("delay_ms", 0)),
+            malformed=bool(data.get("malformed", False)),
+            count=None if data.get("count") is None else int(data["count"]),
+        )
+        return JsonResponse({"fault": rule.as_dict()}, status=201)
+    if request.method == "DELETE":
+        runtime.clear_faults()
+    return JsonResponse({"faults": runtime.faults_snapshot()})
+
+
+@control_view(["GET", "POST"])
+def limits(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        data = dict(request.json)
+        return JsonResponse(
+            runtime.configure_limits(
+                enabled=data.pop("enabled", None), window=data.pop("window", None), **data
+            )
+        )
+    return JsonResponse(runtime.limits_snapshot())
+
+
+@control_view(["POST"])
+def call_log_generate(request: HttpRequest) -> JsonResponse:
+    data = request.json
+    created = generate_call_log(
+        count=int(data.get("count", 1000)),
+        days=int(data.get("days", 30)),
+        extensions=[str(e) for e in data.get("extensions") or []] or None,
+        recorded_share=float(data.get("recorded_share", 0.2)),
+        seed=data.get("seed"),
+    )
+    return JsonResponse({"created": created, "total": CallLogRecord.objects.count()})
+
+
+@control_view(["POST"])
+def call_log_record(request: HttpRequest) -> JsonResponse:
+    """Write one finished call straight into the call log (for sync tests that need exact data)."""
+    data = dict(request.json)
+    extension = _extension(str(data.pop("extension")))
+    start = parse_datetime(str(data.pop("start_time", ""))) or timezone.now() - timedelta(minutes=5)
+    data.setdefault("telephony_session_id", f"s-sim{timezone.now().timestamp():.0f}")
+    data.setdefault("session_id", str(int(timezone.now().timestamp() * 1000)))
+    record = record_finished_call(extension=extension, start_time=start, **data)
+    return JsonResponse({"id": record.id, "recording_id": record.recording_id or None}, status=201)
+
+
+@control_view(["GET"])
+def call_log_count(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"count": CallLogRecord.objects.count()})
+
+
+@control_view(["GET"])
+def users(request: HttpRequest) -> JsonResponse:
+    rows = [
+        {
+            "id": e.id,
+            "extensionNumber": e.extension_number,
+            "name": e.name,
+            "email": e.email,
+            "phoneNumber": e.phone_number,
+            "type": e.type,
+            "jwt": e.jwt,
+        }
+        for e in Extension.objects.order_by("extension_number")
+    ]
+    return JsonResponse({"users": rows})
+
+
+@control_view(["GET"])
+def user_jwt(request: HttpRequest, who: str) -> JsonResponse:
+    extension = _extension(who)
+    return JsonResponse({"extension_id": extension.id, "jwt": extension.jwt})
+
+
+@control_view(["GET"])
+def sessions(request: HttpRequest) -> JsonResponse:
+    """OAuth sessions without any token value: who, which app, live or not."""
+    now = timezone.now()
+    rows = [
+        {
+            "session_id": t.session_id,
+            "extension_id": t.extension_id,
+            "client_id": t.app_id,
+            "revoked": t.revoked,
+            "current": t.retired_at is None,
+            "access_expired": t.access_expires_at <= now,
+        }
+        for t in Token.objects.order_by("created")
+    ]
+    return JsonResponse({"sessions": rows})
+
+
+@control_view(["POST"])
+def expire_tokens(request: HttpRequest) -> JsonResponse:
+    """Make access tokens (of one extension, or all) expire now, to exercise refresh paths."""
+    tokens = Token.objects.filter(revoked=False, retired_at__isnull=True)
+    if request.json.get("extension"):
+        tokens = tokens.filter(extension=_extension(str(request.json["extension"])))
+    count = tokens.update(access_expires_at=timezone.now() - timedelta(seconds=1))
+    return JsonResponse({"expired": count})
+
+
+def _extension(who: str) -> Extension:
+    extension = (
+        Extension.objects.filter(id=who).first() or Extension.objects.filter(extension_number=who).first()
+    )
+    if extension is None:
+        raise BadControlInput(f"no extension {who!r}")
+    return extension
