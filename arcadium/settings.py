@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.CurrentEntityMiddleware",
+    "telephony.middleware.RingCentralAuthorizationMiddleware",
 ]
 
 ROOT_URLCONF = "arcadium.urls"
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.current_entity",
+                "telephony.context_processors.phone",
             ],
         },
     },
@@ -99,7 +101,11 @@ else:
             "NAME": VAR_DIR / "arcadium.sqlite3",
             # IMMEDIATE: a transaction takes the write lock up front, which is what select_for_update
             # means on PostgreSQL (token refresh relies on it).
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
             "TEST": {"NAME": VAR_DIR / "test-arcadium.sqlite3"},
         }
     }
@@ -128,7 +134,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "renew-subscriptions": {"task": "telephony.tasks.renew_subscriptions_task", "schedule": 300.0},
+    "refresh-tokens": {"task": "telephony.tasks.refresh_tokens_task", "schedule": 3600.0},
+    "retry-events": {"task": "telephony.tasks.retry_events_task", "schedule": 60.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

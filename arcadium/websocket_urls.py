@@ -1,3 +1,9 @@
 """Websocket routes, kept apart from arcadium/asgi.py so tests can import them without booting ASGI."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from telephony.consumers import UserConsumer
+
+websocket_urlpatterns = [
+    path("ws/live/", UserConsumer.as_asgi()),
+]

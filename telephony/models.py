@@ -280,6 +280,10 @@ class Call(models.Model):
         return self.state in self.LIVE_STATES
 
     @property
+    def is_ended(self) -> bool:
+        return self.state in (self.State.ENDED, self.State.MISSED)
+
+    @property
     def caller_number(self) -> str:
         """The other side's number, from the staff member's point of view."""
         return self.from_number if self.direction == self.Direction.INBOUND else self.to_number

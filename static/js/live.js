@@ -1,0 +1,47 @@
+// Live updates: the page's websocket carries HTML fragments that htmx swaps in by id.
+// Channel layers deliver at most once, so whenever the socket (re)opens we re-fetch the live
+// regions; while it is closed the phone icon says the connection is lost.
+(function () {
+  "use strict";
+
+  function phoneIconUrl() {
+    return document.body.dataset.phoneIconUrl;
+  }
+
+  function refreshLiveRegions() {
+    var icon = document.getElementById("phone-icon");
+    if (icon && window.htmx) {
+      htmx.ajax("GET", phoneIconUrl(), { target: "#phone-icon", swap: "outerHTML" });
+    }
+    document.dispatchEvent(new CustomEvent("arcadium:live-reopened"));
+  }
+
+  function showDisconnected() {
+    var icon = document.getElementById("phone-icon");
+    if (!icon || icon.dataset.state === "hidden") return;
+    icon.classList.remove("phone-listening");
+    icon.classList.add("phone-not-listening", "phone-disconnected");
+    var button = icon.querySelector(".phone-button");
+    if (button) {
+      button.title = "RingCentral: Connection to Arcadium lost. Reconnecting…";
+      button.setAttribute("aria-label", button.title);
+    }
+  }
+
+  document.addEventListener("htmx:wsOpen", refreshLiveRegions);
+  document.addEventListener("htmx:wsClose", showDisconnected);
+  document.addEventListener("htmx:wsError", showDisconnected);
+
+  // Close the settings panel with Escape or a click outside it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      var panel = document.getElementById("phone-panel");
+      if (panel) panel.innerHTML = "";
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var panel = document.getElementById("phone-panel");
+    if (!panel || !panel.innerHTML.trim()) return;
+    if (!event.target.closest("#phone-panel") && !event.target.closest("#phone-icon")) panel.innerHTML = "";
+  });
+})();

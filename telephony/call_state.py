@@ -1,0 +1,61 @@
+"""How a RingCentral party status changes our Call: the state mapping, in one place.
+
+Rules (API.md §4): each notification carries the party that changed with a per-session
+`sequence`; events can arrive out of order, so a party's event older than the last one applied
+for that party is ignored. `Hold` is reported for the party that holds; unhold shows `Answered`
+again. `Disconnected` with reason `Pickup`/`CallSwitch` means the call moved, not that it ended.
+"""
+
+from datetime import datetime
+
+from telephony.models import Call
+from telephony.notifications import PartyChange
+
+RINGING_CODES = {"setup", "proceeding"}
+ENDED_CODES = {"disconnected", "gone"}
+VOICEMAIL_CODES = {"voicemail", "voicemailscreening"}
+MOVED_REASONS = {"pickup", "callswitch"}
+
+
+def is_stale(call: Call, party: PartyChange, sequence: int) -> bool:
+    return call.party_sequences.get(party.party_id, -1) >= sequence
+
+
+def is_ringing(party: PartyChange) -> bool:
+    return party.status_code.lower() in RINGING_CODES
+
+
+def apply_party_change(call: Call, party: PartyChange, sequence: int, at: datetime) -> bool:
+    """Apply one of our resource's party changes to the call; returns False if it was stale."""
+    if is_stale(call, party, sequence):
+        return False
+    call.party_sequences = {**call.party_sequences, party.party_id: sequence}
+    call.party_id = call.party_id or party.party_id
+    call.muted = party.muted
+    call.recording_id = next(iter(party.recording_ids), call.recording_id)
+    code = party.status_code.lower()
+    if code in RINGING_CODES:
+        if call.answered_at is None and not call.is_ended:
+            call.state = Call.State.RINGING
+    elif code == "answered":
+        call.state = Call.State.ON_CALL
+        call.answered_at = call.answered_at or at
+    elif code == "hold":
+        call.state = Call.State.ON_HOLD
+        call.answered_at = call.answered_at or at
+    elif code in VOICEMAIL_CODES:
+        _end(call, at, missed=True, result="Voicemail")
+    elif code in ENDED_CODES and party.status_reason.lower() not in MOVED_REASONS:
+        missed = party.missed_call or (call.answered_at is None and call.direction == Call.Direction.INBOUND)
+        _end(call, at, missed=missed, result="Missed" if missed else "Accepted")
+    return True
+
+
+def _end(call: Call, at: datetime, *, missed: bool, result: str) -> None:
+    if call.is_ended:
+        return
+    call.state = Call.State.MISSED if missed else Call.State.ENDED
+    call.ended_at = at
+    call.result = call.result or result
+    if call.answered_at and not missed:
+        call.duration_seconds = max(0, int((at - call.answered_at).total_seconds()))

@@ -1,0 +1,55 @@
+from django import forms
+
+from crm.models import Resource
+
+ON_OFF = [("on", "On"), ("off", "Off")]
+
+
+class PhoneSettingsForm(forms.Form):
+    """The four switches of the header's settings panel, as On/Off choices (the seed's wording)."""
+
+    ringcentral = forms.ChoiceField(
+        label="RingCentral",
+        choices=ON_OFF,
+        widget=forms.RadioSelect,
+        help_text="On: Arcadium searches every phone number in the database and shows the caller. "
+        "Off: Arcadium does not react to incoming calls.",
+    )
+    ringer = forms.ChoiceField(
+        label="Phone ringer",
+        choices=ON_OFF,
+        widget=forms.RadioSelect,
+        help_text="A ring sound when a call comes in.",
+    )
+    answer_on = forms.ChoiceField(
+        label="Answer on",
+        choices=Resource.AnswerOn.choices,
+        widget=forms.RadioSelect,
+        help_text="Answer from this computer (RingCentral softphone), or pick up your fixed phone.",
+    )
+    close_on_hangup = forms.ChoiceField(
+        label="Close wizard on hang-up",
+        choices=ON_OFF,
+        widget=forms.RadioSelect,
+        help_text="On: the call wizard closes when you hang up. Off: you close it yourself.",
+    )
+
+    @classmethod
+    def for_resource(cls, resource: Resource, data=None) -> "PhoneSettingsForm":
+        def on(value: bool) -> str:
+            return "on" if value else "off"
+
+        initial = {
+            "ringcentral": on(resource.ringcentral_on),
+            "ringer": on(resource.ringer_on),
+            "answer_on": resource.answer_on,
+            "close_on_hangup": on(resource.close_wizard_on_hangup),
+        }
+        return cls(data=data, initial=initial)
+
+    def apply_to(self, resource: Resource) -> None:
+        data = self.cleaned_data
+        resource.ringcentral_on = data["ringcentral"] == "on"
+        resource.ringer_on = data["ringer"] == "on"
+        resource.answer_on = data["answer_on"]
+        resource.close_wizard_on_hangup = data["close_on_hangup"] == "on"

@@ -1,0 +1,59 @@
+"""The only module that sends to the channel layer.
+
+Everything a user's browser tabs see live (the header phone icon, the call wizard, notifications)
+goes through here: one group per user, HTML rendered once (every member of the group is the same
+user, so they all see the same fragment), sent after the surrounding transaction commits so a tab
+never receives state the database does not have yet.
+"""
+
+import logging
+from typing import TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+class HtmlPush(TypedDict):
+    type: str  # "push.html" → UserConsumer.push_html
+    user_id: int
+    html: str
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def send_html(*, user_id: int, html: str) -> None:
+    """Send HTML fragments (top-level elements with ids, swapped out-of-band) to every tab of a user."""
+    message: HtmlPush = {"type": "push.html", "user_id": user_id, "html": html}
+    transaction.on_commit(lambda: _group_send(user_group(user_id), message))
+
+
+def _group_send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        # Channel layers are at-most-once and the page re-fetches its live state when its socket
+        # reopens, so a lost push is repaired; losing the request that caused it would not be.
+        logger.warning(
+            "Live update to %s could not be sent; tabs will catch up on reconnect", group, exc_info=True
+        )
+
+
+def phone_icon_html(resource) -> str:
+    from django.template.loader import render_to_string
+
+    from telephony.status import phone_status
+
+    return render_to_string("telephony/_phone.html#icon", {"phone": phone_status(resource), "oob": True})
+
+
+def phone_status_changed(resource) -> None:
+    """Every open tab of the resource's user redraws its header phone icon."""
+    send_html(user_id=resource.user_id, html=phone_icon_html(resource))
