@@ -18,6 +18,7 @@ __all__ = ["require"]
 
 pytest_plugins = ["tests.live_server"]
 pytest_plugins += ["tests.browser"]
+pytest_plugins += ["tests.simulator_fixture"]
 
 
 @pytest.fixture
