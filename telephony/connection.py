@@ -32,7 +32,7 @@ def webhook_address(connector: Connector) -> str:
 
 def resource_authorized(*, resource: Resource, token: RingCentralToken) -> None:
     """Right after a successful authorization: link the extension, then start listening."""
-    with rc.open_session(token) as session:
+    with rc.session_for(resource) as session:
         extension = rc.current_extension(session)
     resource.ringcentral_extension_id = extension.id
     resource.ringcentral_extension_number = (
@@ -111,7 +111,7 @@ def ensure_subscription(resource_id: int) -> Subscription | None:
     if transport == Subscription.Transport.WEBSOCKET:
         return subscription
     try:
-        with rc.open_session(token) as session:
+        with rc.session_for(resource) as session:
             if subscription.rc_subscription_id:
                 _check_webhook(subscription, session)
             else:
@@ -129,9 +129,10 @@ def resource_disabled(resource_id: int) -> None:
     resource = Resource.objects.filter(pk=resource_id).first()
     token = RingCentralToken.objects.select_related("connector").filter(resource_id=resource_id).first()
     subscription = Subscription.objects.filter(resource_id=resource_id).first()
-    if token is not None and token.is_valid and subscription is not None and subscription.rc_subscription_id:
+    listening = token is not None and token.is_valid and resource is not None
+    if listening and subscription is not None and subscription.rc_subscription_id:
         try:
-            with rc.open_session(token) as session:
+            with rc.session_for(resource) as session:
                 rc.delete_subscription(session, subscription.rc_subscription_id)
         except rc.RingCentralError as exc:
             logger.warning(
