@@ -1,0 +1,220 @@
+"""Routing notifications to subscriptions and delivering them without blocking the caller.
+
+`publish_call_events()` runs inside the action that changed a call: it finds every active
+subscription whose filters match each changed party, stores one `Delivery` row per match and
+queues it. One worker thread per subscription sends them in order — an HTTP POST for WebHook
+subscriptions, a `ServerNotification` frame for WebSocket ones (buffered while the socket is
+away, for session recovery).
+"""
+
+import itertools
+import json
+import logging
+import queue
+import threading
+
+import requests
+from django.db import close_old_connections
+from django.db.models import F
+from django.utils import timezone
+
+from . import gateway, knobs
+from .machine import CallSession, Event
+from .models import Delivery, Subscription, WsSession
+from .notify import (
+    InvalidFilter,
+    envelope,
+    presence_body,
+    presence_matches,
+    resolve_filter,
+    telephony_body,
+    telephony_event_path,
+    telephony_matches,
+)
+
+log = logging.getLogger(__name__)
+USER_AGENT = "RingCentral-Webhook/8.3"
+_presence_sequence = itertools.count(1)
+
+
+def subscription_filters(subscription: Subscription) -> list:
+    filters = []
+    for text in subscription.event_filters:
+        try:
+            filters.append(
+                resolve_filter(
+                    text, account_id=subscription.extension.account_id, extension_id=subscription.extension_id
+                )
+            )
+        except InvalidFilter:
+            continue
+    return filters
+
+
+def publish_call_events(*, session: CallSession, events: list[Event]) -> list[int]:
+    """Store and queue the notifications these call events make; returns the Delivery ids."""
+    if not events:
+        return []
+    subscriptions = [
+        (sub, subscription_filters(sub))
+        for sub in Subscription.objects.active()
+        .select_related("extension")
+        .filter(extension__account_id=session.account_id)
+    ]
+    made = []
+    for event in events:
+        party = event.party
+        for sub, filters in subscriptions:
+            if any(telephony_matches(f, party) for f in filters):
+                made.append(_store(sub, session, event, party))
+            presence = next((f for f in filters if presence_matches(f, party.get("extensionId", ""))), None)
+            if presence is not None and party.get("extensionId"):
+                made.append(_store_presence(sub, session, presence.text, party["extensionId"]))
+    for delivery in made:
+        enqueue(delivery.subscription_id, delivery.id)
+    return [d.id for d in made]
+
+
+def _store(sub: Subscription, session: CallSession, event: Event, party: dict) -> Delivery:
+    path = telephony_event_path(party["accountId"], party.get("extensionId", ""))
+    payload = envelope(
+        event=path, body=telephony_body(session, event), subscription_id=sub.id, owner_id=sub.extension_id
+    )
+    return Delivery.objects.create(
+        subscription=sub,
+        uuid=payload["uuid"],
+        event=path,
+        payload=payload,
+        telephony_session_id=session.telephony_session_id,
+    )
+
+
+def _store_presence(sub: Subscription, session: CallSession, path: str, extension_id: str) -> Delivery:
+    body = presence_body(extension_id=extension_id, session=session, sequence=next(_presence_sequence))
+    payload = envelope(event=path, body=body, subscription_id=sub.id, owner_id=sub.extension_id)
+    return Delivery.objects.create(
+        subscription=sub,
+        uuid=payload["uuid"],
+        event=path,
+        payload=payload,
+        telephony_session_id=session.telephony_session_id,
+    )
+
+
+# -- workers -----------------------------------------------------------------------------------
+
+_workers: dict[str, "queue.Queue[int]"] = {}
+_workers_lock = threading.Lock()
+
+
+def enqueue(subscription_id: str, delivery_id: int) -> None:
+    with _workers_lock:
+        inbox = _workers.get(subscription_id)
+        if inbox is None:
+            inbox = queue.Queue()
+            _workers[subscription_id] = inbox
+            threading.Thread(
+                target=_work, args=(inbox,), name=f"sim-delivery-{subscription_id[:8]}", daemon=True
+            ).start()
+    inbox.put(delivery_id)
+
+
+def _work(inbox: "queue.Queue[int]") -> None:
+    while True:
+        delivery_id = inbox.get()
+        try:
+            deliver(delivery_id)
+        except Exception:
+            log.exception("delivery %s failed unexpectedly", delivery_id)
+        finally:
+            close_old_connections()
+            inbox.task_done()
+
+
+def wait_idle(timeout: float = 10.0) -> None:
+    """Block until every queued delivery has been attempted (control API / tests)."""
+    with _workers_lock:
+        inboxes = list(_workers.values())
+    deadline = timezone.now().timestamp() + timeout
+    for inbox in inboxes:
+        while inbox.unfinished_tasks and timezone.now().timestamp() < deadline:
+            threading.Event().wait(0.02)
+
+
+def deliver(delivery_id: int) -> None:
+    delivery = Delivery.objects.select_related("subscription").filter(id=delivery_id).first()
+    if delivery is None or delivery.state != Delivery.PENDING:
+        return
+    sub = delivery.subscription
+    if sub.status != Subscription.ACTIVE or sub.expiration_time <= timezone.now():
+        _finish(delivery, Delivery.SKIPPED, error=f"subscription {sub.status.lower()} or expired")
+    elif sub.transport == Subscription.WEBHOOK:
+        _post_webhook(sub, delivery)
+    else:
+        push_websocket(sub, delivery)
+
+
+def _finish(delivery: Delivery, state: str, *, http_status: int | None = None, error: str = "") -> None:
+    Delivery.objects.filter(id=delivery.id).update(
+        state=state, http_status=http_status, error=error[:300], attempted_at=timezone.now()
+    )
+
+
+def _post_webhook(sub: Subscription, delivery: Delivery) -> None:
+    headers = {
+        "Content-Type": "application/json; charset=UTF-8",
+        "Accept": "application/json",
+        "Accept-Encoding": "UTF-8",
+        "User-Agent": USER_AGENT,
+    }
+    if sub.verification_token:
+        headers["Verification-Token"] = sub.verification_token
+    try:
+        response = requests.post(
+            sub.address,
+            data=json.dumps(delivery.payload),
+            headers=headers,
+            timeout=knobs.get("webhook_timeout"),
+        )
+    except requests.Timeout:
+        _failed(sub, delivery, None, "I/O operation is failed. Details: [Read timed out]")
+        return
+    except requests.RequestException as exc:
+        _failed(sub, delivery, None, f"I/O operation is failed. Details: [{type(exc).__name__}]")
+        return
+    if response.status_code != 200:
+        reason = f"Webhook responses with code: [{response.status_code}], reason: [{response.reason}]"
+        _failed(sub, delivery, response.status_code, reason)
+        return
+    _finish(delivery, Delivery.DELIVERED, http_status=200)
+    Subscription.objects.filter(id=sub.id).update(consecutive_failures=0)
+
+
+def _failed(sub: Subscription, delivery: Delivery, status: int | None, reason: str) -> None:
+    """Count a failed delivery; enough in a row blacklist the subscription for good (API.md §2.6)."""
+    _finish(delivery, Delivery.FAILED, http_status=status, error=reason)
+    Subscription.objects.filter(id=sub.id).update(consecutive_failures=F("consecutive_failures") + 1)
+    failures = (
+        Subscription.objects.filter(id=sub.id).values_list("consecutive_failures", flat=True).first() or 0
+    )
+    if failures >= knobs.get("webhook_max_failures"):
+        Subscription.objects.filter(id=sub.id, status=Subscription.ACTIVE).update(
+            status=Subscription.BLACKLISTED, blacklisted_at=timezone.now(), blacklisted_reason=reason[:300]
+        )
+
+
+def push_websocket(sub: Subscription, delivery: Delivery) -> None:
+    ws = WsSession.objects.filter(token=sub.ws_session).first()
+    if ws is None:
+        _finish(delivery, Delivery.SKIPPED, error="no WebSocket session")
+        return
+    if not gateway.connected(ws.token):
+        Delivery.objects.filter(id=delivery.id).update(state=Delivery.BUFFERED)
+        return
+    WsSession.objects.filter(token=ws.token).update(sequence=F("sequence") + 1)
+    sequence = WsSession.objects.filter(token=ws.token).values_list("sequence", flat=True).first()
+    frame = gateway.notification_frame(delivery.payload, wsc_token=ws.token, sequence=sequence)
+    if gateway.send(ws.token, frame):
+        _finish(delivery, Delivery.DELIVERED, http_status=200)
+    else:
+        Delivery.objects.filter(id=delivery.id).update(state=Delivery.BUFFERED)

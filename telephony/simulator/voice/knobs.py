@@ -1,0 +1,43 @@
+"""Voice behaviour knobs the control API may change at run time (defaults from the environment)."""
+
+import os
+import threading
+
+_lock = threading.Lock()
+DEFAULTS = {
+    "ring_timeout": float(os.environ.get("SIM_RING_TIMEOUT", "30")),
+    "voicemail_length": float(os.environ.get("SIM_VOICEMAIL_LENGTH", "5")),
+    "webhook_timeout": float(os.environ.get("SIM_WEBHOOK_TIMEOUT", "3")),
+    "webhook_max_failures": int(os.environ.get("SIM_WEBHOOK_MAX_FAILURES", "5")),
+    "ws_recovery_timeout": float(os.environ.get("SIM_WS_RECOVERY_TIMEOUT", "180")),
+    "ws_recovery_buffer": 100,
+    "default_expires_in": 604800,
+    "max_subscriptions": 30,
+}
+values = dict(DEFAULTS)
+
+
+def get(name: str):
+    return values[name]
+
+
+def configure(**changes) -> dict:
+    with _lock:
+        for name, value in changes.items():
+            if name not in DEFAULTS:
+                raise ValueError(f"unknown voice setting {name!r}; known: {', '.join(DEFAULTS)}")
+            cast = type(DEFAULTS[name])
+            try:
+                value = cast(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name} must be a number") from None
+            if value <= 0:
+                raise ValueError(f"{name} must be positive")
+            values[name] = value
+        return dict(values)
+
+
+def reset() -> None:
+    with _lock:
+        values.clear()
+        values.update(DEFAULTS)

@@ -1,0 +1,175 @@
+"""Notification shapes and event-filter matching — pure functions (API.md §0, §2.5, §4).
+
+An event filter is resolved once, when a subscription is made (`~` → ids), and kept as text;
+`matches()` decides per party whether a notification goes to a subscription.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from .machine import CallSession, Event, iso_now
+
+API = "/restapi/v1.0"
+_TELEPHONY = re.compile(
+    r"^/restapi/v1\.0/account/([^/?]+)(?:/extension/([^/?]+))?/telephony/sessions/?(?:\?(.*))?$"
+)
+_PRESENCE = re.compile(r"^/restapi/v1\.0/account/([^/?]+)(?:/extension/([^/?]+))?/presence/?(?:\?(.*))?$")
+_OTHER = re.compile(
+    r"^/restapi/v1\.0/(?:account/([^/?]+)(?:/extension/([^/?]+))?"
+    r"(?:/message-store(?:/instant)?|/voicemail|/presence/line(?:/presence)?|/favorite/presence|/directory/contacts)?"
+    r"|subscription/~)/?(?:\?(.*))?$"
+)
+TELEPHONY_PARAMS = {"direction", "missedCall", "phoneNumber", "sipData", "statusCode", "withRecordings"}
+
+
+class InvalidFilter(ValueError):
+    """A filter we cannot subscribe to; `error_code` follows API.md §2.1."""
+
+    def __init__(self, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+
+
+@dataclass(frozen=True)
+class Filter:
+    kind: str  # telephony | presence | other
+    account_id: str
+    extension_id: str
+    params: dict
+    text: str
+
+
+def new_uuid() -> str:
+    """Notification ids look like RingCentral's: a 19-digit decimal string."""
+    return str(secrets.randbits(63) | (1 << 62))
+
+
+def _classify(text: str) -> tuple[str, re.Match | None]:
+    for kind, pattern in (("telephony", _TELEPHONY), ("presence", _PRESENCE), ("other", _OTHER)):
+        match = pattern.match(text)
+        if match:
+            return kind, match
+    return "", None
+
+
+def resolve_filter(raw: str, *, account_id: str, extension_id: str) -> Filter:
+    """Replace `~` with the owner's ids; refuse filters RingCentral would refuse."""
+    text = raw.strip()
+    kind, match = _classify(text)
+    if match is None:
+        raise InvalidFilter("SUB-508", f"Invalid event filters: [{raw}]")
+    acc, ext, query = match.group(1), match.group(2), match.group(3)
+    acc = account_id if acc in (None, "~") else acc
+    ext = extension_id if ext == "~" else (ext or "")
+    if acc != account_id:
+        raise InvalidFilter("SUB-406", "Not allowed to subscribe for extensions of other account")
+    resolved = re.sub(r"/account/~", f"/account/{acc}", text)
+    resolved = re.sub(r"/extension/~", f"/extension/{ext}", resolved)
+    params = dict(parse_qsl(query or ""))
+    return Filter(kind=kind, account_id=acc, extension_id=ext, params=params, text=resolved)
+
+
+def telephony_event_path(account_id: str, extension_id: str) -> str:
+    if extension_id:
+        return f"{API}/account/{account_id}/extension/{extension_id}/telephony/sessions"
+    return f"{API}/account/{account_id}/telephony/sessions"
+
+
+def telephony_matches(flt: Filter, party: dict) -> bool:
+    if flt.kind != "telephony" or flt.account_id != party.get("accountId"):
+        return False
+    if flt.extension_id and flt.extension_id != party.get("extensionId"):
+        return False
+    params = flt.params
+    if "direction" in params and params["direction"] != party["direction"]:
+        return False
+    if params.get("missedCall") == "true" and not party.get("missedCall"):
+        return False
+    if "statusCode" in params and params["statusCode"].lower() != party["status"]["code"].lower():
+        return False
+    if "phoneNumber" in params:
+        numbers = {party.get("from", {}).get("phoneNumber"), party.get("to", {}).get("phoneNumber")}
+        if params["phoneNumber"].replace(" ", "+") not in numbers:
+            return False
+    return True
+
+
+def presence_matches(flt: Filter, extension_id: str) -> bool:
+    if flt.kind != "presence":
+        return False
+    return not flt.extension_id or flt.extension_id == extension_id
+
+
+def telephony_body(session: CallSession, event: Event) -> dict:
+    return {
+        "sequence": event.sequence,
+        "sessionId": session.session_id,
+        "telephonySessionId": session.telephony_session_id,
+        "serverId": session.server_id,
+        "eventTime": event.event_time,
+        "parties": [event.party],
+        "origin": {"type": session.origin_type},
+    }
+
+
+def envelope(*, event: str, body: dict, subscription_id: str, owner_id: str, uuid: str | None = None) -> dict:
+    return {
+        "uuid": uuid or new_uuid(),
+        "event": event,
+        "timestamp": iso_now(),
+        "subscriptionId": subscription_id,
+        "ownerId": str(owner_id),
+        "body": body,
+    }
+
+
+TELEPHONY_STATUS = {
+    "Setup": "Ringing",
+    "Proceeding": "Ringing",
+    "Answered": "CallConnected",
+    "Hold": "OnHold",
+    "VoiceMail": "CallConnected",
+}
+
+
+def presence_body(*, extension_id: str, session: CallSession, sequence: int) -> dict:
+    """Detailed presence of one extension, computed from the call that just changed."""
+    calls = []
+    for party in session.parties:
+        if party.extension_id != extension_id:
+            continue
+        calls.append(
+            {
+                "id": party.id.removeprefix("p-"),
+                "direction": party.direction,
+                "from": party.from_.phone_number,
+                "fromName": party.from_.name,
+                "to": party.to.phone_number,
+                "toName": party.to.name,
+                "startTime": session.creation_time,
+                "telephonyStatus": TELEPHONY_STATUS.get(party.status, "NoCall"),
+                "sessionId": session.session_id,
+                "telephonySessionId": session.telephony_session_id,
+                "partyId": party.id,
+                "queueCall": False,
+                **({"terminationType": "final"} if not party.live else {}),
+            }
+        )
+    live = [c for c in calls if c["telephonyStatus"] != "NoCall"]
+    status = live[-1]["telephonyStatus"] if live else "NoCall"
+    return {
+        "extensionId": extension_id,
+        "telephonyStatus": status,
+        "activeCalls": calls,
+        "sequence": sequence,
+        "presenceStatus": "Busy" if live else "Available",
+        "userStatus": "Available",
+        "dndStatus": "TakeAllCalls",
+        "meetingStatus": "Disconnected",
+        "allowSeeMyPresence": True,
+        "ringOnMonitoredCall": False,
+        "pickUpCallsOnHold": False,
+        "totalActiveCalls": len(live),
+    }
