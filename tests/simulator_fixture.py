@@ -147,3 +147,67 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if {"simulator", "simulator_process", "simulator_settings"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.simulator)
+
+
+# -- helpers for tests that go through RingCentral's login pages -------------------------------
+
+DEMO_PASSWORD = "ringcentral-demo"
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge) as the official JS SDK makes them."""
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_url(
+    server: str,
+    *,
+    client_id: str = DEMO_CLIENT_ID,
+    redirect_uri: str,
+    state: str = "",
+    challenge: str = "",
+    method: str = "S256",
+) -> str:
+    """What `platform.login_url()` would build (it is broken in SDK 0.9.2: NameError on urllib)."""
+    from urllib.parse import urlencode
+
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri}
+    if state:
+        params["state"] = state
+    if challenge:
+        params.update(code_challenge=challenge, code_challenge_method=method)
+    return f"{server}/restapi/oauth/authorize?{urlencode(params)}"
+
+
+def sign_in_and_authorize(
+    url: str, *, username: str = "101", password: str = DEMO_PASSWORD, approve: bool = True
+) -> str:
+    """Do what a person does on the simulator's pages: sign in, press Authorize (or Deny), press
+    "OK, got it". Returns the URL the browser is sent to (redirect_uri?code=…&state=…)."""
+    from urllib.parse import urljoin
+
+    import requests
+    from bs4 import BeautifulSoup
+
+    http = requests.Session()
+    page = http.get(url, timeout=10)
+    page.raise_for_status()
+    form = BeautifulSoup(page.text, "html.parser").select_one("form#login-form")
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+    fields.update(username=username, password=password)
+    page = http.post(urljoin(url, form["action"]), data=fields, timeout=10)
+    page.raise_for_status()
+    form = BeautifulSoup(page.text, "html.parser").select_one("form#access-request-form")
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+    fields["step"] = "authorize" if approve else "deny"
+    page = http.post(urljoin(url, form["action"]), data=fields, timeout=10, allow_redirects=False)
+    if not approve:
+        return page.headers["Location"]
+    page.raise_for_status()
+    return BeautifulSoup(page.text, "html.parser").select_one("a#ok-got-it")["href"]
