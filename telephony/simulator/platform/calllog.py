@@ -219,14 +219,16 @@ def generate_call_log(
     batch_size: int = 2000,
 ) -> int:
     """Bulk-create `count` historic records spread over the last `days` days for the given extension
-    numbers (default: all users). Numbers, directions, results and recordings vary realistically.
+    numbers (default: every user but the admin). Numbers, directions, results and recordings vary realistically.
     Returns how many records were created."""
     if count < 0 or count > 1_000_000:
         raise ValueError("count must be between 0 and 1,000,000")
     if days < 1:
         raise ValueError("days must be at least 1")
     users = list(Extension.objects.users().select_related("account"))
-    if extensions:
+    if not extensions:
+        users = [e for e in users if not e.is_admin]
+    else:
         users = [e for e in users if e.extension_number in set(extensions) or e.id in set(extensions)]
         if not users:
             raise ValueError(f"no user extension among {extensions}")
