@@ -26,29 +26,50 @@ def is_ringing(party: PartyChange) -> bool:
 
 
 def apply_party_change(call: Call, party: PartyChange, sequence: int, at: datetime) -> bool:
-    """Apply one of our resource's party changes to the call; returns False if it was stale."""
+    """Apply one of our resource's party changes to the call; returns whether the call changed.
+
+    Times are facts whatever the order they arrive in (the earliest answer is the answer time);
+    the state only moves forward in the party's sequence.
+    """
+    code = party.status_code.lower()
+    changed = _merge_times(call, code, at)
     if is_stale(call, party, sequence):
-        return False
+        return changed
     call.party_sequences = {**call.party_sequences, party.party_id: sequence}
     call.party_id = call.party_id or party.party_id
     call.muted = party.muted
     call.recording_id = next(iter(party.recording_ids), call.recording_id)
-    code = party.status_code.lower()
     if code in RINGING_CODES:
         if call.answered_at is None and not call.is_ended:
             call.state = Call.State.RINGING
     elif code == "answered":
         call.state = Call.State.ON_CALL
-        call.answered_at = call.answered_at or at
     elif code == "hold":
         call.state = Call.State.ON_HOLD
-        call.answered_at = call.answered_at or at
     elif code in VOICEMAIL_CODES:
         _end(call, at, missed=True, result="Voicemail")
     elif code in ENDED_CODES and party.status_reason.lower() not in MOVED_REASONS:
         missed = party.missed_call or (call.answered_at is None and call.direction == Call.Direction.INBOUND)
         _end(call, at, missed=missed, result="Missed" if missed else "Accepted")
+    _update_duration(call)
     return True
+
+
+def _merge_times(call: Call, code: str, at: datetime) -> bool:
+    before = (call.started_at, call.answered_at)
+    if call.started_at is None or at < call.started_at:
+        call.started_at = at
+    if code in ("answered", "hold") and (call.answered_at is None or at < call.answered_at):
+        call.answered_at = at
+        if call.state == Call.State.MISSED:  # an answer we had not seen yet: it was not missed
+            call.state, call.result = Call.State.ENDED, "Accepted"
+    _update_duration(call)
+    return (call.started_at, call.answered_at) != before
+
+
+def _update_duration(call: Call) -> None:
+    if call.answered_at and call.ended_at and call.state == Call.State.ENDED:
+        call.duration_seconds = max(0, int((call.ended_at - call.answered_at).total_seconds()))
 
 
 def _end(call: Call, at: datetime, *, missed: bool, result: str) -> None:
@@ -57,5 +78,3 @@ def _end(call: Call, at: datetime, *, missed: bool, result: str) -> None:
     call.state = Call.State.MISSED if missed else Call.State.ENDED
     call.ended_at = at
     call.result = call.result or result
-    if call.answered_at and not missed:
-        call.duration_seconds = max(0, int((at - call.answered_at).total_seconds()))

@@ -5,6 +5,7 @@ body carries `sequence`, `telephonySessionId`, `sessionId`, `eventTime` and `par
 notification in practice, but we accept several). Anything else is a MalformedNotification.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,6 +109,9 @@ def read_envelope(payload) -> tuple[str, str]:
     """(uuid, subscriptionId) of any notification, or MalformedNotification."""
     if not isinstance(payload, dict):
         raise MalformedNotification("the notification must be a JSON object")
+    # PostgreSQL cannot store NUL in text or jsonb; no real notification carries one.
+    if "\\u0000" in json.dumps(payload):
+        raise MalformedNotification("the notification contains NUL characters")
     return (
         _text(payload.get("uuid"), "uuid", required=True, limit=64),
         _text(payload.get("subscriptionId"), "subscriptionId", required=True, limit=64),
