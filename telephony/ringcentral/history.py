@@ -38,8 +38,8 @@ def call_log_url(
 def call_log_pages(
     session: Session,
     *,
-    date_from: datetime,
-    date_to: datetime,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
     view: str = "Detailed",
     per_page: int = 1000,
     account_level: bool = True,
@@ -50,7 +50,10 @@ def call_log_pages(
     On HTTP 429 raises RateLimited with `resume_url` set to the page that was refused: wait
     `retry_after` seconds and call again with `start_url=exc.resume_url` to carry on from there.
     `account_level` needs an admin token (company call log); otherwise the token owner's own log.
+    Give either the window (date_from and date_to) or a `start_url`.
     """
+    if not start_url and (date_from is None or date_to is None):
+        raise ValueError("call_log_pages needs date_from and date_to, or a start_url to resume from.")
     url: str | None = start_url or call_log_url(
         date_from=date_from, date_to=date_to, view=view, per_page=per_page, account_level=account_level
     )
