@@ -2,6 +2,7 @@
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
@@ -56,7 +57,7 @@ async def test_a_message_addressed_to_someone_else_is_dropped_even_in_the_group(
     alice = await database_sync_to_async(ResourceFactory)()
     comm = communicator(alice.user)
     await comm.connect()
-    await comm.instance.channel_layer.group_send(
+    await get_channel_layer().group_send(
         push.user_group(alice.user.pk), {"type": "push.html", "user_id": alice.user.pk + 1000, "html": "<b>x</b>"}
     )
     assert await comm.receive_nothing(timeout=0.3)
