@@ -37,7 +37,8 @@ class VoiceControl:
 
     def place_internal_call(self, from_extension: str, to_extension: str, **timing: float) -> dict:
         return self._post(
-            "/_sim/calls/internal", {"from_extension": str(from_extension), "to_extension": str(to_extension), **timing}
+            "/_sim/calls/internal",
+            {"from_extension": str(from_extension), "to_extension": str(to_extension), **timing},
         )
 
     def calls(self, *, live: bool = False) -> list[dict]:
@@ -47,9 +48,13 @@ class VoiceControl:
         return self._get(f"/_sim/calls/{telephony_session_id}")
 
     def _call_action(self, telephony_session_id: str, action: str, **payload) -> dict:
-        return self._post(f"/_sim/calls/{telephony_session_id}/{action}", {k: v for k, v in payload.items() if v})
+        return self._post(
+            f"/_sim/calls/{telephony_session_id}/{action}", {k: v for k, v in payload.items() if v}
+        )
 
-    def answer_call(self, telephony_session_id: str, *, party_id: str = "", device: str = "HardPhone") -> dict:
+    def answer_call(
+        self, telephony_session_id: str, *, party_id: str = "", device: str = "HardPhone"
+    ) -> dict:
         """The user picks up on a device (desk phone by default), not through the API."""
         return self._call_action(telephony_session_id, "answer", party_id=party_id, device=device)
 

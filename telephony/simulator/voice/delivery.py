@@ -12,6 +12,7 @@ import json
 import logging
 import queue
 import threading
+import time
 
 import requests
 from django.db import close_old_connections
@@ -135,10 +136,10 @@ def wait_idle(timeout: float = 10.0) -> None:
     """Block until every queued delivery has been attempted (control API / tests)."""
     with _workers_lock:
         inboxes = list(_workers.values())
-    deadline = timezone.now().timestamp() + timeout
+    deadline = time.monotonic() + timeout
     for inbox in inboxes:
-        while inbox.unfinished_tasks and timezone.now().timestamp() < deadline:
-            threading.Event().wait(0.02)
+        while inbox.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 def deliver(delivery_id: int) -> None:
@@ -203,12 +204,23 @@ def _failed(sub: Subscription, delivery: Delivery, status: int | None, reason: s
         )
 
 
+def _recovery_expired(ws: WsSession) -> bool:
+    if ws.connected or ws.disconnected_at is None:
+        return False
+    return (timezone.now() - ws.disconnected_at).total_seconds() > knobs.get("ws_recovery_timeout")
+
+
 def push_websocket(sub: Subscription, delivery: Delivery) -> None:
     ws = WsSession.objects.filter(token=sub.ws_session).first()
     if ws is None:
         _finish(delivery, Delivery.SKIPPED, error="no WebSocket session")
         return
     if not gateway.connected(ws.token):
+        if _recovery_expired(ws):
+            # Nobody can recover this session any more: RingCentral drops its subscription.
+            _finish(delivery, Delivery.SKIPPED, error="WebSocket session gone")
+            Subscription.objects.filter(id=sub.id).delete()
+            return
         Delivery.objects.filter(id=delivery.id).update(state=Delivery.BUFFERED)
         return
     WsSession.objects.filter(token=ws.token).update(sequence=F("sequence") + 1)
