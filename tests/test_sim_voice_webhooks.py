@@ -244,3 +244,24 @@ def test_subscriptions_are_private_to_their_owner(simulator, receiver):
     with pytest.raises(ApiException) as exc:
         alice.post("/restapi/v1.0/subscription", {"eventFilters": [TELEPHONY_EXT]})
     assert error_of(exc.value)[1]["errors"][0]["parameterName"] == "deliveryMode"
+
+
+def test_detailed_presence_follows_the_call(simulator, receiver):
+    platform = login(simulator)
+    info = subscribe_webhook(
+        platform, receiver, ["/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"]
+    )
+    path = f"/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ALICE_ID}/presence?detailedTelephonyState=true"
+    assert info["eventFilters"] == [path]
+    tsid = simulator.control.place_call("+15145550100", "101")["telephonySessionId"]
+    simulator.control.answer_call(tsid)
+    simulator.control.hang_up(tsid, side="caller")
+    notes = receiver.wait_for(3)
+    assert [n["body"]["telephonyStatus"] for n in notes] == ["Ringing", "CallConnected", "NoCall"]
+    assert {n["event"] for n in notes} == {path}
+    ringing = notes[0]["body"]
+    assert ringing["extensionId"] == ALICE_ID and ringing["activeCalls"][0]["telephonySessionId"] == tsid
+    assert (
+        ringing["activeCalls"][0]["from"] == "+15145550100"
+        and ringing["activeCalls"][0]["direction"] == "Inbound"
+    )

@@ -26,6 +26,7 @@ from .notify import (
     InvalidFilter,
     envelope,
     presence_body,
+    presence_changes,
     presence_matches,
     resolve_filter,
     telephony_body,
@@ -64,13 +65,14 @@ def publish_call_events(*, session: CallSession, events: list[Event]) -> list[in
     ]
     made = []
     for event in events:
-        party = event.party
         for sub, filters in subscriptions:
-            if any(telephony_matches(f, party) for f in filters):
-                made.append(_store(sub, session, event, party))
-            presence = next((f for f in filters if presence_matches(f, party.get("extensionId", ""))), None)
-            if presence is not None and party.get("extensionId"):
-                made.append(_store_presence(sub, session, presence.text, party["extensionId"]))
+            if any(telephony_matches(f, event.party) for f in filters):
+                made.append(_store(sub, session, event, event.party))
+    for extension_id in presence_changes(session, events):
+        for sub, filters in subscriptions:
+            presence = next((f for f in filters if presence_matches(f, extension_id)), None)
+            if presence is not None:
+                made.append(_store_presence(sub, session, presence.text, extension_id))
     for delivery in made:
         enqueue(delivery.subscription_id, delivery.id)
     return [d.id for d in made]

@@ -134,6 +134,23 @@ TELEPHONY_STATUS = {
 }
 
 
+def extension_status(events: list[Event], extension_id: str) -> str:
+    """The extension's presence `telephonyStatus` after these events (its parties' latest codes)."""
+    latest: dict[str, str] = {}
+    for event in events:
+        if event.party.get("extensionId") == extension_id:
+            latest[event.party["id"]] = event.party["status"]["code"]
+    live = [TELEPHONY_STATUS[code] for code in latest.values() if code in TELEPHONY_STATUS]
+    return live[-1] if live else "NoCall"
+
+
+def presence_changes(session: CallSession, events: list[Event]) -> list[str]:
+    """Extensions whose presence status changed with these (newest) events of the session."""
+    earlier = session.events[: len(session.events) - len(events)]
+    touched = dict.fromkeys(e.party["extensionId"] for e in events if e.party.get("extensionId"))
+    return [ext for ext in touched if extension_status(earlier, ext) != extension_status(session.events, ext)]
+
+
 def presence_body(*, extension_id: str, session: CallSession, sequence: int) -> dict:
     """Detailed presence of one extension, computed from the call that just changed."""
     calls = []
