@@ -72,7 +72,6 @@ def complete(*, session: SessionBase, resource: Resource, params, redirect_uri: 
     """Handle RingCentral's redirect back. Returns where to send the user next."""
     entry = _claim_state(session, params.get("state", ""), resource)
     if params.get("error"):
-        session[DECLINED_KEY] = True
         raise AuthorizationFailed(
             "RingCentral was not authorized, so Arcadium cannot show your calls. "
             "Click the red phone icon and choose Authorize when you are ready.",
@@ -89,7 +88,6 @@ def complete(*, session: SessionBase, resource: Resource, params, redirect_uri: 
         token = rc.save_tokens(connector=connector, resource=resource, token_set=tokens)
         connection.resource_authorized(resource=resource, token=token)
     except rc.RingCentralError as exc:
-        session[DECLINED_KEY] = True
         raise AuthorizationFailed(
             f"RingCentral authorization failed: {exc.message}", next_url=entry["next"]
         ) from exc

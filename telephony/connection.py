@@ -40,9 +40,14 @@ def resource_authorized(*, resource: Resource, token: RingCentralToken) -> None:
     )
     resource.save(update_fields=["ringcentral_extension_id", "ringcentral_extension_number"])
     Subscription.objects.filter(resource=resource).exclude(status=Subscription.Status.ACTIVE).delete()
-    from telephony.tasks import ensure_subscription_task
+    # Subscribe now, while the user waits on the callback, so they land on a green icon; if
+    # RingCentral is busy or down the task retries with backoff and the icon says so meanwhile.
+    try:
+        ensure_subscription(resource.pk)
+    except rc.RingCentralError:
+        from telephony.tasks import ensure_subscription_task
 
-    transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk))
+        transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk))
     push.phone_status_changed(resource)
 
 

@@ -50,6 +50,9 @@ def oauth_callback(request):
             redirect_uri=_callback_url(request),
         )
     except authorization.AuthorizationFailed as exc:
+        # Stop the automatic redirect for this session (it would bounce the user straight back);
+        # the red icon offers "Authorize" when they are ready.
+        request.session[authorization.DECLINED_KEY] = True
         messages.error(request, str(exc))
         return redirect(_safe_next(request, exc.next_url))
     messages.success(request, "RingCentral is connected: Arcadium is listening for your calls.")

@@ -20,7 +20,9 @@ def subscribed(entity):
 def feed(subscribed, *steps):
     resource, subscription = subscribed
     for sequence, code, seconds, extra in steps:
-        payload = party_event(subscription, code=code, sequence=sequence, at=T0 + timedelta(seconds=seconds), **extra)
+        payload = party_event(
+            subscription, code=code, sequence=sequence, at=T0 + timedelta(seconds=seconds), **extra
+        )
         apply_notification(read_telephony(payload), resource=resource)
     return Call.objects.get()
 
@@ -40,12 +42,17 @@ def test_an_answered_call_with_hold_ends_with_its_duration(subscribed):
 
 
 def test_hold_and_unhold_show_as_states(subscribed):
-    assert feed(subscribed, (2, "Setup", 0, {}), (3, "Answered", 1, {}), (4, "Hold", 2, {})).state == Call.State.ON_HOLD
+    assert (
+        feed(subscribed, (2, "Setup", 0, {}), (3, "Answered", 1, {}), (4, "Hold", 2, {})).state
+        == Call.State.ON_HOLD
+    )
     assert feed(subscribed, (5, "Answered", 3, {})).state == Call.State.ON_CALL
 
 
 def test_a_call_nobody_answered_is_missed(subscribed):
-    call = feed(subscribed, (2, "Setup", 0, {}), (3, "Proceeding", 1, {}), (4, "Disconnected", 30, {"missed": True}))
+    call = feed(
+        subscribed, (2, "Setup", 0, {}), (3, "Proceeding", 1, {}), (4, "Disconnected", 30, {"missed": True})
+    )
     assert (call.state, call.result, call.duration_seconds) == (Call.State.MISSED, "Missed", None)
 
 
@@ -72,12 +79,16 @@ def test_a_late_answer_turns_a_missed_call_into_an_ended_one(subscribed):
 
 
 def test_a_pickup_elsewhere_does_not_end_the_call(subscribed):
-    call = feed(subscribed, (2, "Setup", 0, {}), (3, "Answered", 2, {}), (4, "Disconnected", 5, {"reason": "Pickup"}))
+    call = feed(
+        subscribed, (2, "Setup", 0, {}), (3, "Answered", 2, {}), (4, "Disconnected", 5, {"reason": "Pickup"})
+    )
     assert call.state == Call.State.ON_CALL
 
 
 def test_mute_follows_the_newest_event_only(subscribed):
-    call = feed(subscribed, (2, "Answered", 0, {}), (4, "Answered", 3, {"muted": True}), (3, "Answered", 2, {}))
+    call = feed(
+        subscribed, (2, "Answered", 0, {}), (4, "Answered", 3, {"muted": True}), (3, "Answered", 2, {})
+    )
     assert call.muted is True
 
 
@@ -91,7 +102,11 @@ def test_other_parties_do_not_change_our_call(subscribed):
 def test_internal_calls_keep_the_colleagues_name(subscribed):
     resource, subscription = subscribed
     payload = party_event(subscription, code="Setup", caller="101")
-    payload["body"]["parties"][0]["from"] = {"phoneNumber": "+19043014559", "name": "Bob Chen", "extensionId": "62000102"}
+    payload["body"]["parties"][0]["from"] = {
+        "phoneNumber": "+19043014559",
+        "name": "Bob Chen",
+        "extensionId": "62000102",
+    }
     apply_notification(read_telephony(payload), resource=resource)
     call = Call.objects.get()
     assert (call.from_name, call.from_number) == ("Bob Chen", "+19043014559")

@@ -58,7 +58,8 @@ async def test_a_message_addressed_to_someone_else_is_dropped_even_in_the_group(
     comm = communicator(alice.user)
     await comm.connect()
     await get_channel_layer().group_send(
-        push.user_group(alice.user.pk), {"type": "push.html", "user_id": alice.user.pk + 1000, "html": "<b>x</b>"}
+        push.user_group(alice.user.pk),
+        {"type": "push.html", "user_id": alice.user.pk + 1000, "html": "<b>x</b>"},
     )
     assert await comm.receive_nothing(timeout=0.3)
     await comm.disconnect()

@@ -27,7 +27,9 @@ def post(client, payload, token: str | None, header: str = "Verification-Token")
 
 
 def test_it_echoes_the_validation_token_handshake(client, db):
-    response = client.post(URL, data="", content_type="application/json", headers={"Validation-Token": "abc123"})
+    response = client.post(
+        URL, data="", content_type="application/json", headers={"Validation-Token": "abc123"}
+    )
     assert response.status_code == 200
     assert response["Validation-Token"] == "abc123"
     assert response["Content-Type"] == "application/json"
@@ -151,7 +153,9 @@ def test_a_telephony_event_missing_what_we_need_is_400_and_not_half_written(clie
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
