@@ -44,7 +44,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SIMULATOR_DB_PATH", str(VAR_DIR / "simulator.sqlite3")),
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # IMMEDIATE: take the write lock when a transaction starts, so the server and the
+            # management commands (simulate_call) writing the same file wait instead of failing.
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -57,6 +63,7 @@ STATIC_URL = "/static/"
 SIM_ACCESS_TOKEN_TTL = int(os.environ.get("SIM_ACCESS_TOKEN_TTL", "3600"))
 SIM_REFRESH_TOKEN_TTL = int(os.environ.get("SIM_REFRESH_TOKEN_TTL", "604800"))
 SIM_AUTH_CODE_TTL = int(os.environ.get("SIM_AUTH_CODE_TTL", "60"))
+SIM_WS_TOKEN_TTL = int(os.environ.get("SIM_WS_TOKEN_TTL", "60"))
 SIM_RATE_LIMITS_ENABLED = os.environ.get("SIM_RATE_LIMITS", "1") == "1"
 
 LOGGING = {

@@ -1,8 +1,9 @@
 """Fault injection and RingCentral rate limits, applied to every request of the simulator."""
 
+import asyncio
 import base64
-import time
 
+from asgiref.sync import markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from telephony.simulator.platform import runtime
@@ -14,28 +15,33 @@ CONTROL_PREFIX = "/_sim/"
 
 class FaultInjectionMiddleware:
     """Rules set through `/_sim/faults`: fail with 500/503 (CMN-201), answer slowly, or send a
-    malformed JSON body. The control API itself is never faulted."""
+    malformed JSON body. The control API itself is never faulted.
+
+    Async so that a slow answer waits on the event loop: Django runs sync views on one thread, and
+    a sleeping thread would stall every other request to the simulator too.
+    """
+
+    async_capable = True
+    sync_capable = False
 
     def __init__(self, get_response):
         self.get_response = get_response
+        markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(CONTROL_PREFIX):
-            return self.get_response(request)
+            return await self.get_response(request)
         rule = runtime.claim_fault(request.method, request.path)
         if rule is None:
-            return self.get_response(request)
+            return await self.get_response(request)
         if rule.delay_ms:
-            time.sleep(rule.delay_ms / 1000)
+            await asyncio.sleep(rule.delay_ms / 1000)
         if rule.status:
             return _fault_response(rule.status)
         if rule.malformed:
-            return HttpResponse(
-                b'{"uri": "https://platform.ringcentral.com/restapi", "records": [',
-                content_type="application/json",
-                status=200,
-            )
-        return self.get_response(request)
+            body = b'{"uri": "https://platform.ringcentral.com/restapi", "records": ['
+            return HttpResponse(body, content_type="application/json", status=200)
+        return await self.get_response(request)
 
 
 def _fault_response(status: int) -> JsonResponse:
