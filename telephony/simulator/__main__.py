@@ -28,7 +28,6 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "telephony.simulator.settings"
     if args.db:
         os.environ["SIMULATOR_DB_PATH"] = os.path.abspath(args.db)
-    os.environ.setdefault("SIMULATOR_PUBLIC_HOST", f"{args.host}:{args.port}")
 
     import django
 

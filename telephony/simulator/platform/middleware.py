@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import uuid
 
 from asgiref.sync import markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -63,6 +64,8 @@ class RateLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if request.path.startswith("/restapi/"):
+            response["RCRequestId"] = str(uuid.uuid4())
         decision = getattr(request, "_rate_decision", None)
         if decision is not None:
             response["X-Rate-Limit-Group"] = decision.group.lower()

@@ -70,6 +70,7 @@ class _State:
         self.limits = dict(DEFAULT_LIMITS)
         self.window = DEFAULT_WINDOW
         self.hits: dict[tuple[str, str], deque] = {}
+        self.blocked: dict[tuple[str, str], float] = {}
         self.faults: list[FaultRule] = []
         self.next_fault_id = 1
 
@@ -125,6 +126,7 @@ def configure_limits(*, enabled: bool | None = None, window: int | None = None, 
                 raise ValueError(f"limit for {group} must be at least 1")
             state.limits[group] = int(value)
         state.hits.clear()
+        state.blocked.clear()
         return limits_snapshot()
 
 
@@ -133,18 +135,23 @@ def limits_snapshot() -> dict:
 
 
 def take(key: str, group: str) -> RateDecision:
-    """Count one request of `key` (token owner or client) in `group`'s sliding window."""
+    """Count one request of `key` (token owner or client) in `group`'s sliding window.
+
+    Over budget, the caller is blocked for a penalty of one window, and — as RingCentral documents —
+    every request refused during the penalty starts it again.
+    """
     limit, window = state.limits[group], state.window
     if not state.limits_enabled:
         return RateDecision(group, limit, limit, window, allowed=True)
     now = time.monotonic()
     with _lock:
+        blocked_until = state.blocked.get((key, group), 0.0)
         hits = state.hits.setdefault((key, group), deque())
         while hits and now - hits[0] >= window:
             hits.popleft()
-        if len(hits) >= limit:
-            retry_after = max(1, int(window - (now - hits[0]) + 0.999))
-            return RateDecision(group, limit, 0, window, allowed=False, retry_after=retry_after)
+        if now < blocked_until or len(hits) >= limit:
+            state.blocked[(key, group)] = now + window
+            return RateDecision(group, limit, 0, window, allowed=False, retry_after=window)
         hits.append(now)
         return RateDecision(group, limit, limit - len(hits), window, allowed=True)
 
