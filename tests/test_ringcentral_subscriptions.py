@@ -2,6 +2,7 @@
 `TelephonyStream` (subscribe, receive, recover with `wsc`) through our client and the simulator."""
 
 import asyncio
+import logging
 from datetime import timedelta
 
 import pytest
@@ -94,7 +95,8 @@ def party_codes(envelopes: list[dict]) -> list[str]:
     return [e["body"]["parties"][0]["status"]["code"] for e in envelopes]
 
 
-def test_telephony_stream_receives_and_recovers_missed_events(rc, simulator):
+def test_telephony_stream_receives_and_recovers_missed_events(rc, simulator, caplog):
+    caplog.set_level(logging.DEBUG)
     first_token, second_token = ringcentral.ws_token(rc), ringcentral.ws_token(rc)
     assert first_token.uri.startswith("ws://") and first_token.expires_in > 0
 
@@ -128,6 +130,9 @@ def test_telephony_stream_receives_and_recovers_missed_events(rc, simulator):
             envelope["subscriptionId"] == subscription_id and envelope["body"]["telephonySessionId"] == tsid
         )
     assert len({e["uuid"] for e in before + after}) == 3
+    assert "RingCentral WebSocket subscription" in caplog.text
+    for secret in (first_token.token, second_token.token, rc.platform.auth().access_token()):
+        assert secret not in caplog.text
 
 
 def test_telephony_stream_resubscribes_when_recovery_fails(rc, simulator):

@@ -22,6 +22,11 @@ from telephony.ringcentral.errors import InvalidRequest, RingCentralUnavailable
 from telephony.ringcentral.types import WsToken
 
 logger = logging.getLogger("telephony.ringcentral")
+# `websockets` logs the request line (`GET /ws?access_token=…`) and every frame (with `wsc`
+# recovery tokens) at DEBUG. Its client gets this logger, pinned at INFO, so a DEBUG log
+# configuration can never write those tokens down.
+wire_logger = logging.getLogger("telephony.ringcentral.websocket")
+wire_logger.setLevel(logging.INFO)
 
 SUBSCRIBE_PATH = "/restapi/v1.0/subscription/"
 
@@ -53,7 +58,7 @@ class TelephonyStream:
             query["wsc"] = wsc["token"]
         url = f"{ws_token.uri}{'&' if '?' in ws_token.uri else '?'}{urlencode(query)}"
         try:
-            connection = await connect(url, open_timeout=open_timeout, max_size=2**22)
+            connection = await connect(url, open_timeout=open_timeout, max_size=2**22, logger=wire_logger)
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
             raise RingCentralUnavailable(
                 f"RingCentral's WebSocket gateway cannot be reached ({type(exc).__name__})."
@@ -114,6 +119,8 @@ class TelephonyStream:
             meta = frame[0]
             body = frame[1] if len(frame) > 1 else None
         except (ValueError, TypeError, IndexError, KeyError):
+            meta, body = None, None
+        if not isinstance(meta, dict):
             logger.warning("RingCentral WebSocket frame is not [meta, body]; ignored")
             return {}, None
         self._remember_wsc(meta)
