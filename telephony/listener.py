@@ -13,6 +13,7 @@ import random
 import time
 
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.utils import timezone
 
 from telephony import connection, events, push
@@ -157,3 +158,4 @@ class Listener:
             for task in self.tasks.values():
                 task.cancel()
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+            await sync_to_async(connections.close_all)()
