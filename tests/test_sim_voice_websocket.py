@@ -9,9 +9,10 @@ import uuid
 import pytest
 import websockets
 from ringcentral import SDK
+from ringcentral.http.api_exception import ApiException
 from ringcentral.websocket.events import WebSocketEvents
 
-from tests.sim_voice_support import ACCOUNT_ID, ALICE_ID, TELEPHONY_EXT, login, wait_until
+from tests.sim_voice_support import ACCOUNT_ID, ALICE_ID, TELEPHONY_EXT, error_of, login, wait_until
 from tests.simulator_fixture import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 
@@ -185,3 +186,24 @@ def test_recovery_after_the_timeout_fails(simulator):
     assert [
         s for s in simulator.control.subscriptions() if s["deliveryMode"]["transportType"] == "WebSocket"
     ] == []
+
+
+def test_a_websocket_subscription_is_readable_over_rest_but_not_updatable(simulator):
+    platform = login(simulator)
+
+    async def scenario():
+        async with websockets.connect(_ws_token(platform)) as ws:
+            _, reply = await _subscribe(ws)
+            sub_id = reply[1]["id"]
+            listed = await asyncio.to_thread(lambda: platform.get("/restapi/v1.0/subscription").json_dict())
+            with pytest.raises(ApiException) as exc:
+                await asyncio.to_thread(
+                    platform.put, f"/restapi/v1.0/subscription/{sub_id}", {"eventFilters": [TELEPHONY_EXT]}
+                )
+            return sub_id, listed, error_of(exc.value)
+
+    sub_id, listed, (status, _body) = asyncio.run(scenario())
+    assert [(r["id"], r["deliveryMode"]["transportType"]) for r in listed["records"]] == [
+        (sub_id, "WebSocket")
+    ]
+    assert status == 400

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from telephony.simulator.platform.api import RCError, consume_ws_token
 from telephony.simulator.platform.calllog import iso
+from telephony.simulator.platform.models import WsToken
 
 from . import delivery, gateway, knobs, subscriptions
 from .models import Delivery, Subscription, WsSession
@@ -55,6 +56,7 @@ def _open_session(access_token: str, wsc_token: str) -> tuple[WsSession | None, 
     extension = consume_ws_token(access_token) if access_token else None
     if extension is None:
         return None, None
+    app_id = WsToken.objects.filter(token=access_token).values_list("app_id", flat=True).first()
     if wsc_token:
         cutoff = timezone.now() - timedelta(seconds=knobs.get("ws_recovery_timeout"))
         old = WsSession.objects.filter(token=wsc_token, extension=extension).first()
@@ -62,8 +64,8 @@ def _open_session(access_token: str, wsc_token: str) -> tuple[WsSession | None, 
             WsSession.objects.filter(token=old.token).update(connected=True, disconnected_at=None)
             old.refresh_from_db()
             return old, "Successful"
-        return WsSession.objects.create(extension=extension), "Failed"
-    return WsSession.objects.create(extension=extension), None
+        return WsSession.objects.create(extension=extension, app_id=app_id), "Failed"
+    return WsSession.objects.create(extension=extension, app_id=app_id), None
 
 
 @database_sync_to_async
@@ -154,7 +156,9 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         base = f"{SUBSCRIPTION_PATH}"
         extension = self.ws.extension
         if method == "POST" and path == base:
-            sub = subscriptions.create_websocket(body=body, extension=extension, ws_session=self.ws.token)
+            sub = subscriptions.create_websocket(
+                body=body, extension=extension, app=self.ws.app, ws_session=self.ws.token
+            )
             return 200, _sub_headers(sub), subscriptions.info(sub, base_uri=base)
         sub = Subscription.objects.filter(ws_session=self.ws.token, id=path.rpartition("/")[2]).first()
         if not path.startswith(base + "/") or sub is None:

@@ -89,6 +89,7 @@ class WsSession(models.Model):
 
     token = models.CharField(primary_key=True, max_length=100, default=_wsc_token)
     extension = models.ForeignKey(Extension, on_delete=models.CASCADE, related_name="+")
+    app = models.ForeignKey(App, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     sequence = models.PositiveIntegerField(default=1)
     connected = models.BooleanField(default=True)
     created = models.DateTimeField(default=timezone.now)

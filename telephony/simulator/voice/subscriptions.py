@@ -125,7 +125,7 @@ def renew(sub: Subscription) -> Subscription:
 
 
 @transaction.atomic
-def create_websocket(*, body: dict, extension: Extension, ws_session: str) -> Subscription:
+def create_websocket(*, body: dict, extension: Extension, app: App | None, ws_session: str) -> Subscription:
     """A WebSocket subscription; one per connection, so it replaces the connection's previous one."""
     mode = body.get("deliveryMode") or {}
     if (
@@ -137,6 +137,7 @@ def create_websocket(*, body: dict, extension: Extension, ws_session: str) -> Su
     Subscription.objects.filter(ws_session=ws_session).delete()
     sub = Subscription(
         extension=extension,
+        app=app,
         transport=Subscription.WEBSOCKET,
         event_filters=filters,
         ws_session=ws_session,

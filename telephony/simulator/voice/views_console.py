@@ -23,11 +23,15 @@ def _float_or_none(value: str):
 @require_GET
 def console(request):
     live = [(call, CallSession.from_state(call.state)) for call in Call.objects.filter(live=True)[:20]]
+    recent = [(call, CallSession.from_state(call.state)) for call in Call.objects.filter(live=False)[:10]]
+    users = list(Extension.objects.users().filter(status="Enabled"))
+    default = next((u for u in users if not u.is_admin), users[0] if users else None)
     context = {
-        "users": Extension.objects.users().filter(status="Enabled"),
+        "users": users,
+        "default_extension": default.extension_number if default else "",
         "callers": SAMPLE_CALLERS,
         "live_calls": live,
-        "recent_calls": Call.objects.filter(live=False)[:10],
+        "recent_calls": recent,
         "deliveries": Delivery.objects.select_related("subscription").order_by("-id")[:15],
         "subscriptions": Subscription.objects.visible(),
         "error": request.GET.get("error", ""),
