@@ -1,0 +1,91 @@
+"""Run benchmarks, print a table, merge the figures into bench/results.json."""
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from bench import MODULES, REGISTRY, Result
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/arcadium_bench"
+
+
+def configure_django() -> None:
+    """Production-like settings (DEBUG off: no query logging) against the benchmark database."""
+    from cryptography.fernet import Fernet
+
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadium.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def print_table(name: str, results: list[Result]) -> None:
+    rows = [("benchmark", "metric", "value", "target", "result")]
+    for r in results:
+        verdict = {True: "pass", False: "MISS", None: ""}[r.passed]
+        rows.append((name, r.metric, f"{r.value:,.4g} {r.unit}".rstrip(), r.target_text, verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def save(name: str, results: list[Result], seconds: float, load_at_start: list[float]) -> None:
+    stored = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
+    stored[name] = {
+        "ran_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "system": platform.platform(),
+        },
+        "results": [r.as_dict() for r in results],
+    }
+    RESULTS_PATH.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    for module in MODULES:
+        importlib.import_module(module)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(REGISTRY)})")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in REGISTRY]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+    configure_django()
+    missed = False
+    for name in args.names or list(REGISTRY):
+        print(f"\n== {name} ==", flush=True)
+        # Other processes on the machine inflate latencies: the load average is kept with the figures.
+        load = [round(x, 2) for x in os.getloadavg()]
+        print(f"load average at start: {load}", flush=True)
+        started = time.monotonic()
+        results = REGISTRY[name]()
+        save(name, results, time.monotonic() - started, load)
+        print()
+        print_table(name, results)
+        missed |= any(r.passed is False for r in results)
+    print(
+        f"\nfigures saved to {RESULTS_PATH.relative_to(Path.cwd()) if RESULTS_PATH.is_relative_to(Path.cwd()) else RESULTS_PATH}"
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
