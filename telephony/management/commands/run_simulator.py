@@ -4,6 +4,7 @@ This command deliberately does not import telephony.simulator: it runs
 `python -m telephony.simulator` and waits for it.
 """
 
+import signal
 import subprocess
 import sys
 
@@ -23,10 +24,14 @@ class Command(BaseCommand):
         if db:
             command += ["--db", db]
         process = subprocess.Popen(command)  # noqa: S603 - fixed argv, our own interpreter
-        try:
-            returncode = process.wait()
-        except KeyboardInterrupt:
-            process.terminate()
-            returncode = process.wait()
-        if returncode:
+
+        # Stopping this command (Ctrl-C, or SIGTERM from make/a test) must stop the simulator too,
+        # or it would live on, orphaned, holding its port.
+        def forward(signum, frame):
+            process.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+        returncode = process.wait()
+        if returncode and returncode != -signal.SIGTERM:
             raise SystemExit(returncode)
