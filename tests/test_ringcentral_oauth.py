@@ -43,6 +43,9 @@ def test_pkce_pair_is_s256():
     assert challenge == expected
     assert len(verifier) == 43 and "=" not in verifier + challenge
     assert ringcentral.new_pkce()[0] != verifier
+    # The pair from RingCentral's PKCE guide.
+    guide_verifier = "pIUgx4tiqFpaOUz0HMc_QbIyQlL901w8mRmkrmhEJ_E"
+    assert ringcentral.pkce_challenge(guide_verifier) == "_drLS7o5FwkfUiBhlq2hwJnK_SC6yE7sKOde5O1fdzk"
 
 
 def test_authorize_url_carries_state_and_challenge(connector):

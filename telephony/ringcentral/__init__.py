@@ -51,6 +51,7 @@ from telephony.ringcentral.oauth import (
     fresh_token,
     jwt_login,
     new_pkce,
+    pkce_challenge,
     revoke,
     save_tokens,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "list_extensions",
     "list_subscriptions",
     "new_pkce",
+    "pkce_challenge",
     "recording_content",
     "recording_metadata",
     "reject",

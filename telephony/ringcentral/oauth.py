@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 from django.db import transaction
 from ringcentral.platform.platform import Platform
 
+from crm.models import Resource
 from telephony.models import Connector, RingCentralToken
-from telephony.ringcentral.errors import AuthExpired, InvalidRequest, RingCentralError
+from telephony.ringcentral.errors import AuthExpired, InvalidRequest, RingCentralError, RingCentralUnavailable
 from telephony.ringcentral.transport import basic_auth, guard, json_body, new_platform
 from telephony.ringcentral.types import TokenSet
 
@@ -46,9 +47,13 @@ def app_platform(connector: Connector, platform_class: type[Platform] = Platform
 def new_pkce() -> tuple[str, str]:
     """A PKCE pair (verifier, S256 challenge), made as RingCentral's own SDKs make it."""
     verifier = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    return verifier, pkce_challenge(verifier)
+
+
+def pkce_challenge(verifier: str) -> str:
+    """base64url(SHA-256(verifier)) without padding (RFC 7636 S256)."""
     digest = hashlib.sha256(verifier.encode()).digest()
-    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    return verifier, challenge
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def authorize_url(connector: Connector, *, redirect_uri: str, state: str, code_challenge: str) -> str:
@@ -73,7 +78,7 @@ def exchange_code(connector: Connector, *, code: str, verifier: str, redirect_ur
     platform = app_platform(connector)
     with guard("authorization code exchange"):
         response = platform.login(code=code, verifier=verifier, redirect_uri=redirect_uri)
-    tokens = TokenSet.from_api(json_body(response, what="authorization code exchange"))
+    tokens = _token_set(response, what="authorization code exchange")
     logger.info("RingCentral authorization code exchanged for extension %s", tokens.owner_extension_id)
     return tokens
 
@@ -85,14 +90,16 @@ def jwt_login(connector: Connector) -> TokenSet:
     platform = app_platform(connector)
     with guard("JWT login"):
         response = platform.login(jwt=connector.jwt_credential)
-    tokens = TokenSet.from_api(json_body(response, what="JWT login"))
+    tokens = _token_set(response, what="JWT login")
     logger.info(
         "RingCentral JWT login for connector %s (extension %s)", connector.pk, tokens.owner_extension_id
     )
     return tokens
 
 
-def save_tokens(*, connector: Connector, resource=None, token_set: TokenSet) -> RingCentralToken:
+def save_tokens(
+    *, connector: Connector, resource: Resource | None = None, token_set: TokenSet
+) -> RingCentralToken:
     """Store a token set (encrypted) for a resource, or as the connector-level token if resource is None."""
     lookup = {"resource": resource} if resource is not None else {"connector": connector, "resource": None}
     values = _token_values(token_set)
@@ -195,8 +202,15 @@ def _refresh(token: RingCentralToken) -> TokenSet:
     )
     with guard("token refresh"):
         response = platform.refresh()
-    tokens = TokenSet.from_api(json_body(response, what="token refresh"))
+    tokens = _token_set(response, what="token refresh")
     logger.info("RingCentral token #%s refreshed; access valid until %s", token.pk, tokens.access_expires_at)
+    return tokens
+
+
+def _token_set(response, *, what: str) -> TokenSet:
+    tokens = TokenSet.from_api(json_body(response, what=what))
+    if not tokens.access_token:
+        raise RingCentralUnavailable(f"RingCentral's answer to the {what} has no access token.")
     return tokens
 
 

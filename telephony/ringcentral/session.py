@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from ringcentral.http.api_response import ApiResponse
 from ringcentral.platform.platform import Platform
 
+from crm.models import Resource
 from telephony.models import Connector, RingCentralToken
 from telephony.ringcentral import oauth
 from telephony.ringcentral.errors import AuthExpired
@@ -77,7 +78,7 @@ def open_session(token: RingCentralToken) -> Session:
     )
 
 
-def session_for(resource) -> Session:
+def session_for(resource: Resource) -> Session:
     """A session with the resource's own authorization. AuthExpired if there is none or it is invalid."""
     token = RingCentralToken.objects.select_related("connector").filter(resource=resource).first()
     if token is None:
