@@ -192,3 +192,17 @@ def test_ring_out_and_call_out(simulator):
         ("Outbound", "Proceeding"),
         ("Inbound", "Proceeding"),
     ]
+
+
+def test_call_control_is_rate_limited_as_the_light_group(simulator):
+    platform = login(simulator)
+    _, session, _ = ringing_call(simulator)
+    simulator.control.set_limits(enabled=True, Light=2)
+    first = platform.get(session).response()
+    assert first.headers["X-Rate-Limit-Group"] == "light" and first.headers["X-Rate-Limit-Remaining"] == "1"
+    platform.get(session)
+    with pytest.raises(ApiException) as exc:
+        platform.get(session)
+    response = exc.value.api_response().response()
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert response.json()["errors"][0]["errorCode"] == "CMN-301"

@@ -3,7 +3,6 @@
 import secrets
 
 import requests
-from django.db import transaction
 
 from telephony.simulator.platform.api import RCError, invalid_parameter
 from telephony.simulator.platform.calllog import iso as iso_z
@@ -124,7 +123,6 @@ def renew(sub: Subscription) -> Subscription:
     return sub
 
 
-@transaction.atomic
 def create_websocket(*, body: dict, extension: Extension, app: App | None, ws_session: str) -> Subscription:
     """A WebSocket subscription; one per connection, so it replaces the connection's previous one."""
     mode = body.get("deliveryMode") or {}
