@@ -57,6 +57,24 @@ def test_webhook_subscription_lifecycle(rc, simulator, receiver):
         ringcentral.get_subscription(rc, created.id)
 
 
+def test_a_blacklisted_subscription_reports_why(rc, simulator, receiver):
+    simulator.control.voice_config(webhook_max_failures=2)
+    created = ringcentral.create_webhook_subscription(
+        rc, address=receiver.url, verification_token="v", event_filters=[TELEPHONY_EXT], expires_in=3600
+    )
+    receiver.status = 500
+    simulator.control.place_call("+15145550100", "101")
+    receiver.wait_for(2)
+
+    info = wait_until(
+        lambda: (i := ringcentral.get_subscription(rc, created.id)).status == "Blacklisted" and i,
+        what="blacklisting",
+    )
+    assert not info.is_active and info.blacklisted_at is not None
+    assert info.blacklisted_reason == "Webhook responses with code: [500], reason: [Internal Server Error]"
+    assert [s.status for s in ringcentral.list_subscriptions(rc)] == ["Blacklisted"]
+
+
 def test_an_address_that_does_not_echo_the_validation_token_is_refused(rc):
     silent = WebhookReceiver(echo=False)
     try:
