@@ -88,9 +88,9 @@ class RateLimitMiddleware:
 
 
 def _caller_key(request: HttpRequest, group: str) -> str:
-    """The token owner (per app) for API calls; for Auth calls the user the grant names, when the
-    request names one, else the client and address."""
-    if group != "Auth":
+    """The token owner (per app) for calls with a bearer token; for token requests the user the
+    grant names, when the request names one, else the client and address."""
+    if group != "Auth" or request.headers.get("Authorization", "").lower().startswith("bearer "):
         try:
             token = authenticate(request)
             return f"ext:{token.extension_id}:{token.app_id}"

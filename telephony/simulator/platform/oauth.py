@@ -57,11 +57,8 @@ def authenticate_client(request: HttpRequest) -> App:
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise OAuthError(401, "invalid_client", "OAU-123", "Invalid Authorization header value") from None
         app = App.objects.filter(client_id=client_id).first()
-        if (
-            app is None
-            or (secret or app.client_secret)
-            and not hmac.compare_digest(secret, app.client_secret)
-        ):
+        # A public app has an empty secret, so "client_id:" authenticates it too.
+        if app is None or not hmac.compare_digest(secret, app.client_secret):
             raise OAuthError(401, "invalid_client", "OAU-146", "Invalid client credentials")
         return app
     if scheme:
