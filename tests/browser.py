@@ -7,16 +7,20 @@
         expect(page.get_by_role("link", name="ACME Corp")).to_be_visible()
         screenshot(page, "customer-list")              # -> test-artifacts/customer-list.png
 
-Fixtures: `browser` (session), `page` (a fresh context per test, 1280x800), `logged_in_page`
-(a factory: each call opens a new context and signs a user in, so one test can hold several
-users' tabs). `js_errors(page)` lists uncaught page errors. A failing browser test leaves a
-screenshot of every page it opened in test-artifacts/failures/.
+Fixtures: `browser` (one Chromium per test module), `page` (a fresh context per test, 1280x800),
+`logged_in_page` (a factory: each call opens a new context and signs a user in, so one test can
+hold several users' tabs). `js_errors(page)` lists uncaught page errors. A failing browser test
+leaves a screenshot of every page it opened in test-artifacts/failures/.
 
-Why DJANGO_ALLOW_ASYNC_UNSAFE: Playwright's sync API keeps an asyncio event loop running in the
-test's thread (inside a greenlet), so Django's async-safety check believes every ORM call a test
-makes afterwards (factories, assertions on the database) comes from async code and raises
-SynchronousOnlyOperation. Those calls are in fact synchronous, so the check is switched off in
-the test process only; the live server process keeps it (see tests/live_server.py).
+While Playwright's sync API runs, an asyncio event loop is *running* in the test's thread (inside
+a greenlet). Two consequences:
+- Django's async-safety check believes every ORM call the test makes (factories, assertions on
+  the database) comes from async code and raises SynchronousOnlyOperation. Those calls are in
+  fact synchronous, so DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser is up, in the test
+  process only (the live server keeps the check, see tests/live_server.py).
+- `async_to_sync(...)` and pytest-asyncio tests cannot run in that thread meanwhile. That is why
+  `browser` lives for one module, not the session: keep async tests out of browser modules, and
+  make a browser test cause server pushes through HTTP into the live server.
 """
 
 import os
@@ -64,16 +68,26 @@ def _watch(page):
     return page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Headless Chromium for the tests of one module (see the module docstring for why not longer)."""
     executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
