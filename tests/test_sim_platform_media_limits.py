@@ -225,3 +225,23 @@ def test_the_simulator_can_be_stopped_to_show_an_outage(simulator):
         requests.get(f"{simulator.url}/_sim/health", timeout=2)
     simulator.start()
     assert simulator.control.health()["ok"] is True
+
+
+def test_an_app_without_the_permission_gets_insufficient_permissions(simulator, recording_id):
+    simulator.control.register_app(
+        "narrow-app", client_secret="narrow-secret", permissions="ReadAccounts ReadCallLog"
+    )
+    platform = SDK("narrow-app", "narrow-secret", simulator.url).platform()
+    platform.login(jwt=simulator.control.jwt("101"))
+    assert platform.get("/restapi/v1.0/account/~/call-log").response().status_code == 200
+    with pytest.raises(ApiException) as exc:
+        platform.get(f"/restapi/v1.0/account/~/recording/{recording_id}/content")
+    response = exc.value.api_response().response()
+    message = "In order to call this API endpoint, application needs to have [ReadCallRecording] permission"
+    assert response.status_code == 403
+    assert response.json() == {
+        "errorCode": "InsufficientPermissions",
+        "message": message,
+        "errors": [{"errorCode": "CMN-401", "message": message, "permissionName": "ReadCallRecording"}],
+        "permissionName": "ReadCallRecording",
+    }

@@ -83,7 +83,7 @@ def device_json(request: HttpRequest, device: Device) -> dict:
     return data
 
 
-@rc_api(group="Light")
+@rc_api(group="Light", permission="ReadAccounts")
 def account_info(request: HttpRequest, account_id: str) -> JsonResponse:
     account: Account = request.rc_account
     return JsonResponse(
@@ -98,7 +98,7 @@ def account_info(request: HttpRequest, account_id: str) -> JsonResponse:
     )
 
 
-@rc_api(group="Medium")
+@rc_api(group="Medium", permission="ReadAccounts")
 def extension_list(request: HttpRequest, account_id: str) -> JsonResponse:
     extensions = Extension.objects.filter(account=request.rc_account).select_related("account")
     types = request.GET.getlist("type")
@@ -119,19 +119,19 @@ def extension_list(request: HttpRequest, account_id: str) -> JsonResponse:
     return paged_response(request, extensions, serialize=lambda e: extension_json(request, e))
 
 
-@rc_api(group="Light")
+@rc_api(group="Light", permission="ReadAccounts")
 def extension_detail(request: HttpRequest, account_id: str, extension_id: str) -> JsonResponse:
     extension = Extension.objects.select_related("account").get(pk=extension_id)
     return JsonResponse(extension_json(request, extension, detailed=True))
 
 
-@rc_api(group="Light")
+@rc_api(group="Light", permission="ReadAccounts")
 def extension_devices(request: HttpRequest, account_id: str, extension_id: str) -> JsonResponse:
     devices = Device.objects.filter(extension_id=extension_id).select_related("extension")
     return paged_response(request, devices, serialize=lambda d: device_json(request, d))
 
 
-@rc_api(group="Light")
+@rc_api(group="Light", permission="ReadAccounts")
 def device_detail(request: HttpRequest, account_id: str, device_id: str) -> JsonResponse:
     device = (
         Device.objects.filter(pk=device_id, extension__account=request.rc_account)

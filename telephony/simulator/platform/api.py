@@ -78,6 +78,11 @@ def not_found(parameter: str, value: str = "") -> RCError:
     return RCError(404, "CMN-102", message, parameterName=parameter, parameterValue=value)
 
 
+def missing_permission(permission: str) -> RCError:
+    message = f"In order to call this API endpoint, application needs to have [{permission}] permission"
+    return RCError(403, "CMN-401", message, category="InsufficientPermissions", permissionName=permission)
+
+
 # -- authentication ----------------------------------------------------------------------------
 
 
@@ -144,13 +149,13 @@ def consume_ws_token(token: str) -> Extension | None:
 # -- the decorator -----------------------------------------------------------------------------
 
 
-def rc_api(group: str = "Light", methods: Iterable[str] = ("GET",)) -> Callable:
-    """Guard a `/restapi/v1.0/...` view: method, bearer auth, `~` and account id resolution.
+def rc_api(group: str = "Light", methods: Iterable[str] = ("GET",), permission: str = "") -> Callable:
+    """Guard a `/restapi/v1.0/...` view: method, bearer auth, app permission, `~` and account id.
 
     Sets `request.rc_token`, `request.rc_extension` (token owner), `request.rc_account`. A view
     argument `account_id` must be `~` or the account's id; `extension_id` of `~` becomes the owner's
-    id and an unknown extension is a 404. The view may raise RCError. `group` is read by
-    RateLimitMiddleware.
+    id and an unknown extension is a 404. An app without `permission` gets RingCentral's 403
+    CMN-401. The view may raise RCError. `group` is read by RateLimitMiddleware.
     """
     allowed = {m.upper() for m in methods}
 
@@ -169,6 +174,8 @@ def rc_api(group: str = "Light", methods: Iterable[str] = ("GET",)) -> Callable:
                 request.rc_token = token
                 request.rc_extension = token.extension
                 request.rc_account = token.extension.account
+                if permission and permission not in token.scope.split():
+                    raise missing_permission(permission)
                 _resolve_path_ids(request, kwargs)
                 return view(request, *args, **kwargs)
             except RCError as exc:

@@ -100,12 +100,12 @@ def _list(request: HttpRequest, account_id: str, extension_id: str | None) -> Js
     )
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallLog")
 def company_call_log(request: HttpRequest, account_id: str) -> JsonResponse:
     return _list(request, account_id, None)
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallLog")
 def extension_call_log(request: HttpRequest, account_id: str, extension_id: str) -> JsonResponse:
     return _list(request, account_id, extension_id)
 
@@ -118,12 +118,12 @@ def _one(request: HttpRequest, account_id: str, extension_id: str | None, record
     return JsonResponse(record_json(request, record, view=view, base=_base(account_id, extension_id)))
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallLog")
 def company_call_record(request: HttpRequest, account_id: str, record_id: str) -> JsonResponse:
     return _one(request, account_id, None, record_id)
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallLog")
 def extension_call_record(
     request: HttpRequest, account_id: str, extension_id: str, record_id: str
 ) -> JsonResponse:
@@ -202,11 +202,11 @@ def _incremental_sync(request: HttpRequest, records) -> list:
     return chosen
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallLog")
 def company_call_log_sync(request: HttpRequest, account_id: str) -> JsonResponse:
     return _sync(request, account_id, None)
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallLog")
 def extension_call_log_sync(request: HttpRequest, account_id: str, extension_id: str) -> JsonResponse:
     return _sync(request, account_id, extension_id)

@@ -190,7 +190,7 @@ def revoke(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=200)
 
 
-@rc_api(group="Auth", methods=("POST",))
+@rc_api(group="Auth", methods=("POST",), permission="WebSocket")
 def wstoken(request: HttpRequest) -> JsonResponse:
     ttl = runtime.ttl("ws_token")
     issued = WsToken.issue(extension=request.rc_extension, app=request.rc_token.app, ttl=ttl)

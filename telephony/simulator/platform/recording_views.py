@@ -21,7 +21,7 @@ def _recording(request: HttpRequest, recording_id: str) -> Recording:
     return recording
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallRecording")
 def recording_detail(request: HttpRequest, account_id: str, recording_id: str) -> JsonResponse:
     recording = _recording(request, recording_id)
     path = f"/restapi/v1.0/account/{request.rc_account.id}/recording/{recording.id}"
@@ -36,7 +36,7 @@ def recording_detail(request: HttpRequest, account_id: str, recording_id: str) -
     )
 
 
-@rc_api(group="Heavy")
+@rc_api(group="Heavy", permission="ReadCallRecording")
 def recording_content(request: HttpRequest, account_id: str, recording_id: str) -> HttpResponse:
     recording = _recording(request, recording_id)
     data = recording_wav()
