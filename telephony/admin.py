@@ -13,6 +13,12 @@ class ConnectorForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         help_text="Leave blank to keep the current secret.",
     )
+    public_base_url = forms.URLField(
+        label="Public base URL",
+        required=False,
+        assume_scheme="https",
+        help_text=Connector._meta.get_field("public_base_url").help_text,
+    )
     jwt_credential = forms.CharField(
         label="JWT credential",
         required=False,
