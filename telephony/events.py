@@ -121,6 +121,7 @@ def _lock_call(
                 to_number=party.to_number,
                 to_name=party.to_name,
                 extension_id=party.extension_id,
+                other_extension_id=party.from_extension_id if inbound else party.to_extension_id,
                 started_at=notification.event_time or timezone.now(),
             )
         return call, True

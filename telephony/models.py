@@ -235,6 +235,9 @@ class Call(models.Model):
     to_number = models.CharField(max_length=32, blank=True)
     to_name = models.CharField(max_length=200, blank=True)
     extension_id = models.CharField("RingCentral extension id", max_length=32, blank=True)
+    # Set when the other side is a colleague's extension (an internal call).
+    other_extension_id = models.CharField("other side's extension id", max_length=32, blank=True)
+    popped_up_at = models.DateTimeField("wizard shown at", null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

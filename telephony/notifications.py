@@ -25,6 +25,7 @@ class PartyChange:
     status_reason: str
     from_number: str
     from_name: str
+    from_extension_id: str
     to_number: str
     to_name: str
     to_extension_id: str
@@ -85,6 +86,7 @@ def _party(raw) -> PartyChange:
         status_reason=_text(status.get("reason"), "party.status.reason", limit=60),
         from_number=_text(source.get("phoneNumber"), "party.from.phoneNumber", limit=40),
         from_name=_text(source.get("name"), "party.from.name"),
+        from_extension_id=_text(source.get("extensionId"), "party.from.extensionId", limit=32),
         to_number=_text(target.get("phoneNumber"), "party.to.phoneNumber", limit=40),
         to_name=_text(target.get("name"), "party.to.name"),
         to_extension_id=_text(target.get("extensionId"), "party.to.extensionId", limit=32),
