@@ -13,6 +13,7 @@ from tests.sim_voice_support import (
     error_of,
     login,
     subscribe_webhook,
+    wait_until,
 )
 
 SESSIONS = "/restapi/v1.0/account/~/telephony/sessions"
@@ -206,3 +207,35 @@ def test_call_control_is_rate_limited_as_the_light_group(simulator):
     response = exc.value.api_response().response()
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     assert response.json()["errors"][0]["errorCode"] == "CMN-301"
+
+
+def test_unanswered_calls_go_to_voicemail_or_are_missed_when_ringing_times_out(simulator):
+    platform = login(simulator)
+    simulator.control.voice_config(voicemail_length=0.2)
+    to_voicemail = simulator.control.place_call("+15145550100", "101", voicemail=True)["telephonySessionId"]
+    simulator.control.ring_timeout(to_voicemail)
+    missed = simulator.control.place_call("+15145550142", "101", ring_timeout=0.2)["telephonySessionId"]
+    wait_until(
+        lambda: all(not simulator.control.call(t)["live"] for t in (to_voicemail, missed)),
+        what="both calls to end",
+    )
+    voicemail_events = [
+        (e["party"]["id"][-1], e["party"]["status"]["code"])
+        for e in simulator.control.call(to_voicemail)["events"]
+    ]
+    assert voicemail_events[3:] == [
+        ("2", "VoiceMail"),
+        ("1", "Answered"),
+        ("1", "Disconnected"),
+        ("2", "Disconnected"),
+    ]
+    missed_events = simulator.control.call(missed)["events"]
+    assert (
+        missed_events[3]["party"]["status"]["code"] == "Disconnected"
+        and missed_events[3]["party"]["missedCall"] is True
+    )
+    log = {
+        r.get("telephonySessionId"): r
+        for r in platform.get("/restapi/v1.0/account/~/extension/~/call-log").json_dict()["records"]
+    }
+    assert log[to_voicemail]["result"] == "Voicemail" and log[missed]["result"] == "Missed"
