@@ -225,3 +225,37 @@ def test_no_token_or_secret_reaches_the_logs(connector, simulator, caplog):
     for secret in seen:
         assert secret not in caplog.text
         assert secret not in str(caught.value)
+
+
+def test_a_company_token_whose_refresh_is_refused_logs_in_again_with_the_jwt(simulator, db, monkeypatch):
+    connector = make_connector(simulator, jwt_credential=simulator.control.jwt("100"))
+    ringcentral.connector_session(connector)
+    token = RingCentralToken.objects.connector_level().get(connector=connector)
+    RingCentralToken.objects.filter(pk=token.pk).update(
+        access_expires_at=timezone.now(), refresh_token="a-refresh-token-ringcentral-never-issued"
+    )
+    sent = record_requests(monkeypatch)
+
+    with ringcentral.connector_session(connector) as rc:
+        assert ringcentral.current_extension(rc).id == ADMIN_ID
+
+    assert sent.count("POST /restapi/oauth/token") == 2  # refused refresh, then the JWT grant
+    token.refresh_from_db()
+    assert token.is_valid and token.refresh_token != "a-refresh-token-ringcentral-never-issued"
+
+
+def test_an_invalid_company_token_is_replaced_through_the_jwt(simulator, db):
+    connector = make_connector(simulator, jwt_credential=simulator.control.jwt("100"))
+    ringcentral.connector_session(connector)
+    RingCentralToken.objects.connector_level().update(is_valid=False)
+
+    with ringcentral.connector_session(connector) as rc:
+        assert ringcentral.current_extension(rc).id == ADMIN_ID
+    assert RingCentralToken.objects.connector_level().get(connector=connector).is_valid
+
+
+def test_without_a_jwt_an_invalid_company_token_needs_an_admin(simulator, db):
+    connector = make_connector(simulator)
+    RingCentralToken.objects.create(connector=connector, access_token="x", is_valid=False)
+    with pytest.raises(ringcentral.AuthExpired, match="company-level"):
+        ringcentral.connector_session(connector)

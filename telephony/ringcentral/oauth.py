@@ -137,34 +137,46 @@ def fresh_token(token_id: int, *, stale_access_token: str | None = None) -> Ring
     (and nobody has replaced it meanwhile). Raises AuthExpired (and marks the row invalid) when
     RingCentral refuses the refresh; RateLimited / RingCentralUnavailable leave the row untouched.
     """
-    failure: AuthExpired | None = None
     with transaction.atomic():
-        try:
-            token = RingCentralToken.objects.select_for_update().select_related("connector").get(pk=token_id)
-        except RingCentralToken.DoesNotExist:
-            raise AuthExpired("No RingCentral authorization is stored any more; authorize again.") from None
-        if not token.is_valid:
-            raise AuthExpired("The RingCentral authorization needs to be renewed; authorize again.")
+        token = _locked_valid_token(token_id)
         stale = stale_access_token is not None and token.access_token == stale_access_token
-        if stale or token.access_expires_within(REFRESH_MARGIN_SECONDS):
-            try:
-                _apply(token, _renew(token))
-            except (AuthExpired, InvalidRequest) as exc:
-                if exc.status not in (0, 400, 401):
-                    raise
-                # Saved inside the transaction but raised after it, so the "invalid" mark commits.
-                token.is_valid = False
-                token.save(update_fields=["is_valid", "updated_at"])
-                logger.warning("RingCentral refused to refresh token #%s: authorization needed", token.pk)
-                failure = AuthExpired(
-                    f"RingCentral refused to renew the authorization; the user must authorize again. "
-                    f"[{exc.error_code}]",
-                    status=exc.status,
-                    error_code=exc.error_code,
-                )
+        failure = (
+            _renew_or_invalidate(token)
+            if stale or token.access_expires_within(REFRESH_MARGIN_SECONDS)
+            else None
+        )
+    # Raised after the block, so that the "invalid" mark saved inside it is committed.
     if failure is not None:
         raise failure
     return token
+
+
+def _locked_valid_token(token_id: int) -> RingCentralToken:
+    try:
+        token = RingCentralToken.objects.select_for_update().select_related("connector").get(pk=token_id)
+    except RingCentralToken.DoesNotExist:
+        raise AuthExpired("No RingCentral authorization is stored any more; authorize again.") from None
+    if not token.is_valid:
+        raise AuthExpired("The RingCentral authorization needs to be renewed; authorize again.")
+    return token
+
+
+def _renew_or_invalidate(token: RingCentralToken) -> AuthExpired | None:
+    """Renew the token in place; if RingCentral refuses (400/401), mark it invalid and return the error."""
+    try:
+        _apply(token, _renew(token))
+        return None
+    except (AuthExpired, InvalidRequest) as exc:
+        if exc.status not in (0, 400, 401):
+            raise
+        token.is_valid = False
+        token.save(update_fields=["is_valid", "updated_at"])
+        logger.warning("RingCentral refused to refresh token #%s: authorization needed", token.pk)
+        return AuthExpired(
+            f"RingCentral refused to renew the authorization; the user must authorize again. [{exc.error_code}]",
+            status=exc.status,
+            error_code=exc.error_code,
+        )
 
 
 def fresh_access_token(token_id: int) -> str:

@@ -89,7 +89,8 @@ def session_for(resource: Resource) -> Session:
 def connector_session(connector: Connector) -> Session:
     """A session with the connector's company-level token, logging in with the JWT if there is none."""
     token = RingCentralToken.objects.connector_level().filter(connector=connector).first()
-    if token is None:
+    if token is None or not token.is_valid:
+        # With a JWT credential no person is needed: log in again (the admin may have fixed it).
         if not connector.jwt_credential:
             raise AuthExpired("The RingCentral connector has no company-level authorization.")
         token = oauth.save_tokens(connector=connector, token_set=oauth.jwt_login(connector))

@@ -50,7 +50,9 @@ class Transport(Client):
         timeout = settings.RINGCENTRAL_TIMEOUT_SECONDS
         started = time.monotonic()
         try:
-            response = _http().send(prepared, timeout=timeout, stream=stream, allow_redirects=False)
+            # GETs may be redirected (media downloads); requests drops Authorization on a host change.
+            redirects = prepared.method == "GET"
+            response = _http().send(prepared, timeout=timeout, stream=stream, allow_redirects=redirects)
         except requests.Timeout:
             logger.warning("RingCentral %s timed out after %.0f s", what, timeout)
             raise RingCentralUnavailable(
