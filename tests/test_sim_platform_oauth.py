@@ -246,6 +246,28 @@ def test_refresh_rotates_and_the_old_refresh_token_is_refused(simulator):
     }
 
 
+def test_with_a_refresh_grace_a_replayed_refresh_token_returns_the_same_new_pair(simulator):
+    simulator.control.set_ttls(refresh_grace=30)
+    platform = platform_for(simulator)
+    first = platform.login(jwt=simulator.control.jwt("101")).json_dict()
+    second = platform.refresh().json_dict()
+
+    def replay():
+        return requests.post(
+            f"{simulator.url}/restapi/oauth/token",
+            auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+            data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+            timeout=10,
+        )
+
+    again = replay()
+    assert again.status_code == 200
+    assert again.json()["access_token"] == second["access_token"]
+    assert again.json()["refresh_token"] == second["refresh_token"]
+    platform.refresh()  # the successor is rotated in turn: the first token now has nothing to return
+    assert replay().status_code == 400
+
+
 def test_the_previous_access_token_is_dead_right_after_a_refresh(simulator):
     platform = platform_for(simulator)
     first = platform.login(jwt=simulator.control.jwt("101")).json_dict()

@@ -64,6 +64,8 @@ SIM_ACCESS_TOKEN_TTL = int(os.environ.get("SIM_ACCESS_TOKEN_TTL", "3600"))
 SIM_REFRESH_TOKEN_TTL = int(os.environ.get("SIM_REFRESH_TOKEN_TTL", "604800"))
 SIM_AUTH_CODE_TTL = int(os.environ.get("SIM_AUTH_CODE_TTL", "60"))
 SIM_WS_TOKEN_TTL = int(os.environ.get("SIM_WS_TOKEN_TTL", "60"))
+# Seconds an already used refresh token still returns its successor (RingCentral: ~10); 0 = strict.
+SIM_REFRESH_GRACE = int(os.environ.get("SIM_REFRESH_GRACE", "0"))
 SIM_RATE_LIMITS_ENABLED = os.environ.get("SIM_RATE_LIMITS", "1") == "1"
 
 LOGGING = {

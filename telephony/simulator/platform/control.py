@@ -36,7 +36,8 @@ class PlatformControl:
         return self._get("/_sim/apps")["apps"]
 
     def set_ttls(self, **ttls: int) -> dict:
-        """Seconds for `access_token`, `refresh_token`, `auth_code`, `ws_token`."""
+        """Seconds for `access_token`, `refresh_token`, `auth_code`, `ws_token`, and `refresh_grace`
+        (how long a used refresh token still returns its successor; 0 = strict single use)."""
         return self._post("/_sim/ttls", ttls)["ttls"]
 
     def add_fault(

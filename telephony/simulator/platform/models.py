@@ -147,6 +147,9 @@ class Token(models.Model):
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     retired_at = models.DateTimeField(null=True, blank=True, help_text="Replaced by a refresh")
+    successor = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     revoked = models.BooleanField(default=False)
 
     objects = TokenQuerySet.as_manager()

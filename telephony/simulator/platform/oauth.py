@@ -139,22 +139,42 @@ def exchange_code(*, app: App, code: str, redirect_uri: str, verifier: str, ttls
 
 @transaction.atomic
 def refresh(*, app: App, refresh_token: str, ttls: dict) -> Token:
-    """Rotate: the old pair is retired (its access token dies now, its refresh token is spent)."""
+    """Rotate: the old pair is retired (its access token dies now, its refresh token is spent).
+
+    With a `refresh_grace` TTL (0 by default: strict single use), replaying the old refresh token
+    within the grace returns the same new pair, as RingCentral does for ~10 s (API.md §1.3).
+    """
     old = (
         Token.objects.select_for_update()
-        .select_related("extension")
+        .select_related("extension", "successor")
         .filter(refresh_token=refresh_token)
         .first()
     )
+    successor = _grace_successor(old)
+    if successor is not None:
+        return successor
     if old is None or old.revoked or old.retired_at is not None or old.app_id != app.client_id:
         raise invalid_grant("OAU-213", "Token not found")
     if old.refresh_expires_at is None or timezone.now() >= old.refresh_expires_at:
         raise invalid_grant("OAU-211", "Token is expired")
-    old.retired_at = timezone.now()
-    old.save(update_fields=["retired_at"])
-    return _new_token(
+    new = _new_token(
         app=app, extension=old.extension, session_id=old.session_id, ttls=ttls, endpoint_id=old.endpoint_id
     )
+    old.retired_at, old.successor = timezone.now(), new
+    old.save(update_fields=["retired_at", "successor"])
+    return new
+
+
+def _grace_successor(old: Token | None) -> Token | None:
+    grace = runtime.ttl("refresh_grace")
+    if not grace or old is None or old.retired_at is None or old.successor is None:
+        return None
+    successor = old.successor
+    if successor.revoked or successor.retired_at is not None:
+        return None
+    if timezone.now() - old.retired_at >= timedelta(seconds=grace):
+        return None
+    return successor
 
 
 def jwt_login(*, app: App, assertion: str, ttls: dict) -> Token:

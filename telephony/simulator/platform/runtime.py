@@ -24,6 +24,7 @@ def _default_ttls() -> dict[str, int]:
         "refresh_token": settings.SIM_REFRESH_TOKEN_TTL,
         "auth_code": settings.SIM_AUTH_CODE_TTL,
         "ws_token": getattr(settings, "SIM_WS_TOKEN_TTL", 60),
+        "refresh_grace": getattr(settings, "SIM_REFRESH_GRACE", 0),
     }
 
 
@@ -92,7 +93,7 @@ def set_ttls(**ttls: int) -> dict[str, int]:
         for name, value in ttls.items():
             if name not in state.ttls:
                 raise ValueError(f"unknown TTL {name!r}; known: {', '.join(state.ttls)}")
-            if int(value) <= 0:
+            if int(value) < (0 if name == "refresh_grace" else 1):
                 raise ValueError(f"TTL {name!r} must be a positive number of seconds")
             state.ttls[name] = int(value)
         return dict(state.ttls)
