@@ -251,3 +251,18 @@ def test_presence_body_reports_ringing_then_no_call():
     session.drop()
     body = presence_body(extension_id=ALICE.extension_id, session=session, sequence=3)
     assert body["telephonyStatus"] == "NoCall" and body["activeCalls"][0]["terminationType"] == "final"
+
+
+def test_a_ring_out_marks_initiator_and_target_and_connects_when_the_far_end_answers():
+    session = CallSession.new(account_id=ACC, origin_type="RingOut")
+    far = session.start_outbound(caller=ALICE, callee=Endpoint(phone_number="+14155550190"))
+    assert [e.party.get("ringOutRole") for e in session.events] == [
+        "Initiator",
+        "Target",
+        "Initiator",
+        "Target",
+    ]
+    assert trail(session) == [("1", "Setup"), ("2", "Setup"), ("1", "Proceeding"), ("2", "Proceeding")]
+    session.answer(far.id)
+    assert trail(session)[4:] == [("2", "Answered"), ("1", "Answered")]
+    assert session.api_dict()["origin"] == {"type": "RingOut"}

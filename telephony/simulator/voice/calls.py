@@ -17,7 +17,7 @@ from django.utils import timezone
 from telephony.simulator.platform.calllog import record_finished_call
 from telephony.simulator.platform.models import Account, Device, Extension
 
-from . import delivery, knobs
+from . import clock, delivery, knobs
 from .machine import RINGING, CallControlError, CallSession, Endpoint, Party, not_found, parse_iso
 from .models import Call
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
-_timers: set[threading.Timer] = set()
 
 
 class CallRequestError(ValueError):
@@ -201,26 +200,18 @@ def place_outbound_call(
 
 def _schedule(delay: float, func: Callable, *args) -> None:
     def run() -> None:
-        _timers.discard(timer)
         try:
             func(*args)
         except CallControlError:
             pass  # the call moved on (answered, hung up) before the timer fired
-        except Exception:
-            log.exception("simulator timer %s failed", getattr(func, "__name__", func))
         finally:
             close_old_connections()
 
-    timer = threading.Timer(delay, run)
-    timer.daemon = True
-    _timers.add(timer)
-    timer.start()
+    clock.call_later(delay, run)
 
 
 def cancel_timers() -> None:
-    for timer in list(_timers):
-        timer.cancel()
-    _timers.clear()
+    clock.cancel_all()
 
 
 def _start_timers(call: Call, party_id: str) -> None:

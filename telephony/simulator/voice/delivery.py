@@ -36,6 +36,7 @@ from .notify import (
 
 log = logging.getLogger(__name__)
 USER_AGENT = "RingCentral-Webhook/8.3"
+MAX_RESPONSE_BYTES = 1024
 _presence_sequence = itertools.count(1)
 
 
@@ -187,6 +188,10 @@ def _post_webhook(sub: Subscription, delivery: Delivery) -> None:
         return
     if response.status_code != 200:
         reason = f"Webhook responses with code: [{response.status_code}], reason: [{response.reason}]"
+        _failed(sub, delivery, response.status_code, reason)
+        return
+    if len(response.content) > MAX_RESPONSE_BYTES:
+        reason = f"Webhook response exceeds max size. Read bytes count: [{MAX_RESPONSE_BYTES}]"
         _failed(sub, delivery, response.status_code, reason)
         return
     _finish(delivery, Delivery.DELIVERED, http_status=200)

@@ -78,6 +78,7 @@ class Party:
     stand_alone: bool = False
     answered_at: str = ""
     ended_at: str = ""
+    ring_out_role: str = ""  # Initiator | Target on RingOut calls
 
     @property
     def live(self) -> bool:
@@ -107,6 +108,8 @@ class Party:
             standAlone=self.stand_alone,
             muted=self.muted,
         )
+        if self.ring_out_role:
+            party["ringOutRole"] = self.ring_out_role
         return party
 
     def api_dict(self) -> dict:
@@ -125,6 +128,8 @@ class Party:
         if self.extension_id:
             party["extensionId"] = self.extension_id
             party["owner"] = {"accountId": self.account_id, "extensionId": self.extension_id}
+        if self.ring_out_role:
+            party["ringOutRole"] = self.ring_out_role
         return party
 
 
@@ -285,11 +290,14 @@ class CallSession:
 
     def start_outbound(self, *, caller: Endpoint, callee: Endpoint) -> Party:
         """A user calling a PSTN number: user's party Setup → Proceeding, far end Setup → Proceeding."""
+        ring_out = self.origin_type == "RingOut"
         user = self.add_party(
             extension_id=caller.extension_id, direction="Outbound", from_=caller, to=callee, role="caller"
         )
+        user.ring_out_role = "Initiator" if ring_out else ""
         self._set(user, "Setup")
         far = self.add_party(extension_id="", direction="Inbound", from_=caller, to=callee, role="callee")
+        far.ring_out_role = "Target" if ring_out else ""
         self._set(far, "Setup")
         self._set(user, "Proceeding")
         self._set(far, "Proceeding")
