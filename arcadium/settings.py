@@ -190,6 +190,18 @@ RINGCENTRAL_TIMEOUT_SECONDS = float(env_str("RINGCENTRAL_TIMEOUT_SECONDS", "10")
 # The public base URL RingCentral delivers webhooks to (empty: WebSocket delivery via the listener).
 ARCADIUM_PUBLIC_URL = env_str("ARCADIUM_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
+# Reverse phone lookup for unknown callers. The offline provider (phonenumbers data) is always on;
+# an HTTP caller-name service shaped like Twilio Lookup v2 is added when REVERSE_LOOKUP_URL is set.
+REVERSE_LOOKUP_URL = env_str("REVERSE_LOOKUP_URL")
+REVERSE_LOOKUP_ACCOUNT = env_str("REVERSE_LOOKUP_ACCOUNT")
+REVERSE_LOOKUP_TOKEN = env_secret("REVERSE_LOOKUP_TOKEN")
+REVERSE_LOOKUP_NAME = env_str("REVERSE_LOOKUP_NAME", "caller-name lookup")
+REVERSE_LOOKUP_TIMEOUT_SECONDS = float(env_str("REVERSE_LOOKUP_TIMEOUT_SECONDS", "3"))
+REVERSE_LOOKUP_MAX_BYTES = env_int("REVERSE_LOOKUP_MAX_BYTES", 64 * 1024)
+REVERSE_LOOKUP_HIT_TTL = env_int("REVERSE_LOOKUP_HIT_TTL", 7 * 24 * 3600)
+REVERSE_LOOKUP_MISS_TTL = env_int("REVERSE_LOOKUP_MISS_TTL", 3600)
+REVERSE_LOOKUP_MAX_RETRIES = env_int("REVERSE_LOOKUP_MAX_RETRIES", 3)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
