@@ -11,6 +11,7 @@ from django.utils import timezone
 from telephony import ringcentral
 from telephony.models import RingCentralToken
 from tests.ringcentral_helpers import authorize_resource, make_connector, secrets_of
+from tests.simulator_fixture import DEMO_CLIENT_SECRET
 
 EXTENSION_PATH = r"/restapi/v1.0/account/[^/]+/extension/~$"
 
@@ -120,10 +121,19 @@ def test_ringcentral_down_is_unavailable_and_keeps_the_authorization(simulator, 
         assert ringcentral.current_extension(again).extension_number == "101"
 
 
-def test_a_refused_request_is_invalid_request_with_ringcentral_code(simulator, db):
-    connector = make_connector(simulator, client_secret="wrong-secret")
-    with pytest.raises(ringcentral.RingCentralError) as caught:
-        ringcentral.exchange_code(connector, code="x", verifier="y", redirect_uri="http://127.0.0.1/")
-    assert isinstance(caught.value, ringcentral.AuthExpired | ringcentral.InvalidRequest)
-    assert caught.value.error_code.startswith("OAU-")
-    assert "wrong-secret" not in str(caught.value)
+def test_wrong_app_credentials_are_a_connector_problem_not_a_lost_authorization(simulator, token):
+    connector = token.connector
+    connector.client_secret = "wrong-secret"
+    connector.save()
+    RingCentralToken.objects.filter(pk=token.pk).update(access_expires_at=timezone.now())
+
+    with pytest.raises(ringcentral.AppCredentialsRefused) as caught:
+        ringcentral.fresh_access_token(token.pk)
+
+    assert (caught.value.status, caught.value.error_code) == (401, "OAU-146")
+    assert "check the connector settings" in str(caught.value) and "wrong-secret" not in str(caught.value)
+    token.refresh_from_db()
+    assert token.is_valid  # fixed credentials make it work again, without asking the user
+    connector.client_secret = DEMO_CLIENT_SECRET
+    connector.save()
+    assert ringcentral.fresh_access_token(token.pk) != ""

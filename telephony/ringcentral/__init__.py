@@ -29,6 +29,7 @@ from telephony.ringcentral.control import (
     unhold,
 )
 from telephony.ringcentral.errors import (
+    AppCredentialsRefused,
     AuthExpired,
     InvalidRequest,
     NotFound,
@@ -84,6 +85,7 @@ from telephony.ringcentral.types import (
 
 __all__ = [
     "REFRESH_MARGIN_SECONDS",
+    "AppCredentialsRefused",
     "AuthExpired",
     "CallEndpoint",
     "CallLogLeg",

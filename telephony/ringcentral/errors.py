@@ -49,18 +49,27 @@ class InvalidRequest(RingCentralError):
     """RingCentral refused the request (400/403/409…), e.g. TAS-102 wrong call state, CMN-101."""
 
 
+class AppCredentialsRefused(InvalidRequest):
+    """RingCentral refused the connector's app client id / secret (OAuth `invalid_client`).
+
+    A configuration problem of the connector, not of any user's authorization: user tokens are
+    kept so that they work again once the admin fixes the credentials."""
+
+
 class RingCentralUnavailable(RingCentralError):
     """RingCentral did not answer usefully: 5xx, timeout, connection refused, malformed response."""
 
 
-def _error_detail(response: requests.Response) -> tuple[str, str]:
-    """(errorCode, message) from RingCentral's error body; OAuth errors use error/error_description."""
+def _error_body(response: requests.Response) -> dict:
     try:
         body = response.json()
     except (ValueError, json.JSONDecodeError):
-        return "", ""
-    if not isinstance(body, dict):
-        return "", ""
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error_detail(body: dict) -> tuple[str, str]:
+    """(errorCode, message) from RingCentral's error body; OAuth errors use error/error_description."""
     errors = body.get("errors") if isinstance(body.get("errors"), list) else []
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     code = first.get("errorCode") or body.get("errorCode") or body.get("error") or ""
@@ -91,8 +100,15 @@ def retry_after_seconds(response: requests.Response) -> float:
 def error_for_response(response: requests.Response, *, what: str) -> RingCentralError:
     """Translate a non-2xx response into our exception. `what` names the operation for the message."""
     status = response.status_code
-    code, detail = _error_detail(response)
+    body = _error_body(response)
+    code, detail = _error_detail(body)
     suffix = f" [{code}] {detail}".rstrip() if code or detail else ""
+    if body.get("error") == "invalid_client":
+        return AppCredentialsRefused(
+            f"RingCentral refused the app's client id or secret ({what}); check the connector settings.{suffix}",
+            status=status,
+            error_code=code,
+        )
     if status == 429:
         wait = retry_after_seconds(response)
         return RateLimited(

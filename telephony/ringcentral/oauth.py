@@ -19,7 +19,13 @@ from ringcentral.platform.platform import Platform
 
 from crm.models import Resource
 from telephony.models import Connector, RingCentralToken
-from telephony.ringcentral.errors import AuthExpired, InvalidRequest, RingCentralError, RingCentralUnavailable
+from telephony.ringcentral.errors import (
+    AppCredentialsRefused,
+    AuthExpired,
+    InvalidRequest,
+    RingCentralError,
+    RingCentralUnavailable,
+)
 from telephony.ringcentral.transport import basic_auth, guard, json_body, new_platform
 from telephony.ringcentral.types import TokenSet
 
@@ -167,7 +173,7 @@ def _renew_or_invalidate(token: RingCentralToken) -> AuthExpired | None:
         _apply(token, _renew(token))
         return None
     except (AuthExpired, InvalidRequest) as exc:
-        if exc.status not in (0, 400, 401):
+        if isinstance(exc, AppCredentialsRefused) or exc.status not in (0, 400, 401):
             raise
         token.is_valid = False
         token.save(update_fields=["is_valid", "updated_at"])
