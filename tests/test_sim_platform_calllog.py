@@ -218,3 +218,13 @@ def test_sync_errors(platform):
             platform.get("/restapi/v1.0/account/~/extension/~/call-log-sync", params)
         response = exc.value.api_response().response()
         assert response.status_code == 400 and response.json()["errors"][0]["errorCode"] == code
+
+
+def test_comma_separated_ids_get_a_207_multipart_batch_the_sdk_can_read(simulator, platform):
+    one, two = add_call(simulator), add_call(simulator, hours_ago=2)
+    response = platform.get(f"/restapi/v1.0/account/~/call-log/{one['id']},nope,{two['id']}")
+    assert response.response().status_code == 207
+    parts = response.multipart()
+    assert [p.response().status_code for p in parts] == [200, 404, 200]
+    assert parts[0].json_dict()["id"] == one["id"] and parts[2].json_dict()["id"] == two["id"]
+    assert parts[1].json_dict()["errors"][0]["errorCode"] == "CMN-102"

@@ -245,3 +245,9 @@ def test_an_app_without_the_permission_gets_insufficient_permissions(simulator, 
         "errors": [{"errorCode": "CMN-401", "message": message, "permissionName": "ReadCallRecording"}],
         "permissionName": "ReadCallRecording",
     }
+
+
+def test_recording_metadata_batch(simulator, platform, recording_id):
+    parts = platform.get(f"/restapi/v1.0/account/~/recording/{recording_id},1").multipart()
+    assert [p.response().status_code for p in parts] == [200, 404]
+    assert parts[0].json_dict()["id"] == recording_id

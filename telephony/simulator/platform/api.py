@@ -13,13 +13,15 @@ Voice views use it too::
 """
 
 import functools
+import json
 import math
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -201,6 +203,37 @@ def _resolve_path_ids(request: HttpRequest, kwargs: dict) -> None:
 
 def account_of(request: HttpRequest) -> Account:
     return request.rc_account
+
+
+# -- batch (comma-separated ids) ---------------------------------------------------------------
+
+MAX_BATCH_IDS = 50
+
+
+def batch_ids(raw: str, parameter: str) -> list[str] | None:
+    """The ids of a comma-separated path segment, or None for a single id."""
+    if "," not in raw:
+        return None
+    ids = [part.strip() for part in raw.split(",")]
+    if len(ids) > MAX_BATCH_IDS or not all(ids):
+        raise invalid_parameter(parameter)
+    return ids
+
+
+def multipart_response(parts: list[tuple[int, dict]]) -> HttpResponse:
+    """RingCentral's batch answer: HTTP 207 `multipart/mixed`, first part `{"response": [{status}...]}`,
+    then one JSON part per id, in the order asked."""
+    boundary = f"Boundary_{uuid.uuid4().hex}"
+    summary = {"response": [{"status": status} for status, _ in parts]}
+    chunks = [json.dumps(summary)] + [json.dumps(body) for _, body in parts]
+    text = "".join(f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{chunk}\r\n" for chunk in chunks)
+    return HttpResponse(
+        f"{text}--{boundary}--\r\n", status=207, content_type=f"multipart/mixed; boundary={boundary}"
+    )
+
+
+def error_body(error: RCError) -> dict:
+    return json.loads(error.response().content)
 
 
 # -- URIs and paging ---------------------------------------------------------------------------

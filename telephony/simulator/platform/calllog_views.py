@@ -3,11 +3,20 @@
 from datetime import UTC, datetime, timedelta
 
 from django.core import signing
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from telephony.simulator.platform.api import RCError, invalid_parameter, not_found, paged_response, rc_api
+from telephony.simulator.platform.api import (
+    RCError,
+    batch_ids,
+    error_body,
+    invalid_parameter,
+    multipart_response,
+    not_found,
+    paged_response,
+    rc_api,
+)
 from telephony.simulator.platform.calllog import iso, record_json
 from telephony.simulator.platform.models import CallLogRecord
 
@@ -110,12 +119,22 @@ def extension_call_log(request: HttpRequest, account_id: str, extension_id: str)
     return _list(request, account_id, extension_id)
 
 
-def _one(request: HttpRequest, account_id: str, extension_id: str | None, record_id: str) -> JsonResponse:
+def _one(request: HttpRequest, account_id: str, extension_id: str | None, record_id: str) -> HttpResponse:
     view = _view_param(request)
-    record = _scope(request, extension_id).filter(pk=record_id).first()
-    if record is None:
-        raise not_found("callRecordId", record_id)
-    return JsonResponse(record_json(request, record, view=view, base=_base(account_id, extension_id)))
+    base = _base(account_id, extension_id)
+    ids = batch_ids(record_id, "callRecordId")
+    found = {r.id: r for r in _scope(request, extension_id).filter(pk__in=ids or [record_id])}
+    if ids is None:
+        if record_id not in found:
+            raise not_found("callRecordId", record_id)
+        return JsonResponse(record_json(request, found[record_id], view=view, base=base))
+    parts = [
+        (200, record_json(request, found[i], view=view, base=base))
+        if i in found
+        else (404, error_body(not_found("callRecordId", i)))
+        for i in ids
+    ]
+    return multipart_response(parts)
 
 
 @rc_api(group="Heavy", permission="ReadCallLog")

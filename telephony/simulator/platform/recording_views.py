@@ -4,7 +4,14 @@ import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from telephony.simulator.platform.api import not_found, rc_api
+from telephony.simulator.platform.api import (
+    RCError,
+    batch_ids,
+    error_body,
+    multipart_response,
+    not_found,
+    rc_api,
+)
 from telephony.simulator.platform.audio import recording_wav
 from telephony.simulator.platform.models import CallLogRecord, Recording
 
@@ -22,18 +29,28 @@ def _recording(request: HttpRequest, recording_id: str) -> Recording:
 
 
 @rc_api(group="Heavy", permission="ReadCallRecording")
-def recording_detail(request: HttpRequest, account_id: str, recording_id: str) -> JsonResponse:
-    recording = _recording(request, recording_id)
+def recording_detail(request: HttpRequest, account_id: str, recording_id: str) -> HttpResponse:
+    ids = batch_ids(recording_id, "callRecordingId")
+    if ids is None:
+        return JsonResponse(_recording_json(request, _recording(request, recording_id)))
+    parts = []
+    for one in ids:
+        try:
+            parts.append((200, _recording_json(request, _recording(request, one))))
+        except RCError as exc:
+            parts.append((exc.status, error_body(exc)))
+    return multipart_response(parts)
+
+
+def _recording_json(request: HttpRequest, recording: Recording) -> dict:
     path = f"/restapi/v1.0/account/{request.rc_account.id}/recording/{recording.id}"
-    return JsonResponse(
-        {
-            "uri": request.build_absolute_uri(path),
-            "id": recording.id,
-            "contentUri": request.build_absolute_uri(f"{path}/content"),
-            "contentType": recording.content_type,
-            "duration": recording.duration,
-        }
-    )
+    return {
+        "uri": request.build_absolute_uri(path),
+        "id": recording.id,
+        "contentUri": request.build_absolute_uri(f"{path}/content"),
+        "contentType": recording.content_type,
+        "duration": recording.duration,
+    }
 
 
 @rc_api(group="Heavy", permission="ReadCallRecording")
