@@ -239,3 +239,17 @@ def test_unanswered_calls_go_to_voicemail_or_are_missed_when_ringing_times_out(s
         for r in platform.get("/restapi/v1.0/account/~/extension/~/call-log").json_dict()["records"]
     }
     assert log[to_voicemail]["result"] == "Voicemail" and log[missed]["result"] == "Missed"
+
+
+def test_the_far_end_of_a_ring_out_can_pick_up_by_itself(simulator):
+    simulator.control.voice_config(outbound_answer_after=0.2)
+    platform = login(simulator)
+    made = platform.post(
+        "/restapi/v1.0/account/~/extension/~/ring-out", {"to": {"phoneNumber": "+14155550190"}}
+    ).json_dict()
+    status_path = f"/restapi/v1.0/account/~/extension/~/ring-out/{made['id']}"
+    connected = wait_until(
+        lambda: (s := platform.get(status_path).json_dict()["status"])["callStatus"] == "Success" and s,
+        what="the ring-out to connect",
+    )
+    assert connected == {"callStatus": "Success", "callerStatus": "Success", "calleeStatus": "Success"}

@@ -190,6 +190,8 @@ def place_outbound_call(
     session = CallSession.new(account_id=extension.account_id, origin_type=origin_type)
     far = session.start_outbound(caller=_endpoint(extension), callee=Endpoint(phone_number=to_number))
     options = {"record": False, "missed": False, "voicemail": False, **(options or {})}
+    if knobs.get("outbound_answer_after") > 0:
+        options.setdefault("answer_after", knobs.get("outbound_answer_after"))
     call = _create(session, kind=kind, options=options)
     _start_timers(call, far.id)
     return call

@@ -6,6 +6,8 @@ import threading
 _lock = threading.Lock()
 DEFAULTS = {
     "ring_timeout": float(os.environ.get("SIM_RING_TIMEOUT", "30")),
+    # > 0: the far end of outbound calls (RingOut, call-out) picks up after this many seconds.
+    "outbound_answer_after": float(os.environ.get("SIM_OUTBOUND_ANSWER_AFTER", "0")),
     "voicemail_length": float(os.environ.get("SIM_VOICEMAIL_LENGTH", "5")),
     "webhook_timeout": float(os.environ.get("SIM_WEBHOOK_TIMEOUT", "3")),
     "webhook_max_failures": int(os.environ.get("SIM_WEBHOOK_MAX_FAILURES", "5")),
