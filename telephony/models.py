@@ -312,3 +312,6 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"RingCentral event {self.uuid}"
+
+
+from telephony.models_sync import CallLogSync  # noqa: E402,F401 - registered with this app
