@@ -181,3 +181,35 @@ def test_a_spent_ws_token_is_unavailable(rc):
     with pytest.raises(ringcentral.RingCentralUnavailable) as caught:
         asyncio.run(scenario())
     assert token.token not in str(caught.value)
+
+
+def test_a_gateway_that_never_sends_connection_details_times_out():
+    from websockets.asyncio.server import serve
+
+    async def silent(connection) -> None:
+        await asyncio.sleep(5)  # accepts the socket, never speaks (the simulator always answers)
+
+    async def scenario():
+        async with serve(silent, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            token = ringcentral.WsToken(uri=f"ws://127.0.0.1:{port}/ws", token="t-123", expires_in=60)
+            await ringcentral.TelephonyStream.open(token, event_filters=[TELEPHONY_EXT], open_timeout=0.3)
+
+    with pytest.raises(ringcentral.RingCentralUnavailable, match="did not complete"):
+        asyncio.run(scenario())
+
+
+def test_a_dropped_connection_ends_the_stream_with_unavailable(rc, simulator):
+    token = ringcentral.ws_token(rc)
+
+    async def scenario():
+        stream = await ringcentral.TelephonyStream.open(token, event_filters=[TELEPHONY_EXT])
+        try:
+            await asyncio.to_thread(simulator.stop)  # RingCentral goes away mid-stream
+            await take(stream, 1)
+        finally:
+            await stream.close()
+
+    with pytest.raises(ringcentral.RingCentralUnavailable, match="closed"):
+        asyncio.run(scenario())
+    assert simulator.running is False

@@ -67,6 +67,11 @@ class TelephonyStream:
         stream.wsc = wsc
         try:
             await stream._handshake(event_filters, timeout=open_timeout)
+        except TimeoutError:
+            await stream.close()
+            raise RingCentralUnavailable(
+                f"RingCentral's WebSocket did not complete the subscription within {open_timeout:.0f} s."
+            ) from None
         except BaseException:
             await stream.close()
             raise
