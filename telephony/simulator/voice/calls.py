@@ -147,11 +147,11 @@ def place_inbound_call(
     )
     options.update(record=bool(record), missed=bool(missed), voicemail=bool(voicemail))
     session = CallSession.new(account_id=extension.account_id)
-    user = session.start_inbound(
+    session.start_inbound(
         caller=Endpoint(phone_number=from_number, name=from_name), callee=_endpoint(extension)
     )
     call = _create(session, kind="inbound", options=options)
-    _start_timers(call, user.id)
+    _start_timers(call)
     return call
 
 
@@ -172,9 +172,9 @@ def place_internal_call(
     )
     options.update(record=False, missed=bool(missed), voicemail=False)
     session = CallSession.new(account_id=caller.account_id)
-    target = session.start_internal(caller=_endpoint(caller), callee=_endpoint(callee))
+    session.start_internal(caller=_endpoint(caller), callee=_endpoint(callee))
     call = _create(session, kind="internal", options=options)
-    _start_timers(call, target.id)
+    _start_timers(call)
     return call
 
 
@@ -188,12 +188,12 @@ def place_outbound_call(
 ) -> Call:
     """The user calls a PSTN number (call-out, RingOut): the far end rings until answered by control."""
     session = CallSession.new(account_id=extension.account_id, origin_type=origin_type)
-    far = session.start_outbound(caller=_endpoint(extension), callee=Endpoint(phone_number=to_number))
+    session.start_outbound(caller=_endpoint(extension), callee=Endpoint(phone_number=to_number))
     options = {"record": False, "missed": False, "voicemail": False, **(options or {})}
     if knobs.get("outbound_answer_after") > 0:
         options.setdefault("answer_after", knobs.get("outbound_answer_after"))
     call = _create(session, kind=kind, options=options)
-    _start_timers(call, far.id)
+    _start_timers(call)
     return call
 
 
@@ -216,14 +216,16 @@ def cancel_timers() -> None:
     clock.cancel_all()
 
 
-def _start_timers(call: Call, party_id: str) -> None:
+def _start_timers(call: Call) -> None:
+    # Timers act on whichever party rings when they fire, so a forwarded call is still answered
+    # or timed out on its new target.
     options = call.options
     tsid = call.telephony_session_id
     if options.get("missed"):
         _schedule(options.get("hangup_after", 3.0), caller_hang_up, tsid)
     elif "answer_after" in options:
-        _schedule(options["answer_after"], answer_on_device, tsid, party_id, "HardPhone")
-    _schedule(options.get("ring_timeout", knobs.get("ring_timeout")), ring_timeout, tsid, party_id)
+        _schedule(options["answer_after"], answer_on_device, tsid, None, "HardPhone")
+    _schedule(options.get("ring_timeout", knobs.get("ring_timeout")), ring_timeout, tsid, None)
 
 
 def _after_change(call: Call, session: CallSession) -> None:
@@ -241,21 +243,21 @@ def _after_change(call: Call, session: CallSession) -> None:
         _schedule(options["hangup_after"], caller_hang_up, call.telephony_session_id)
 
 
-def ring_timeout(telephony_session_id: str, party_id: str) -> None:
+def ring_timeout(telephony_session_id: str, party_id: str | None = None) -> None:
     """Nobody picked up in time: voicemail if asked for, else a missed call."""
     call = Call.objects.filter(pk=telephony_session_id).first()
     if call is None or not call.live:
         return
 
     def timeout(session: CallSession) -> None:
-        party = session.party(party_id)
-        if party.status not in RINGING:
+        party = session.party(party_id) if party_id else _ringing_party(session, required=False)
+        if party is None or party.status not in RINGING:
             return
         if call.options.get("voicemail"):
-            session.to_voicemail(party_id)
+            session.to_voicemail(party.id)
             _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
         else:
-            session.ring_timeout(party_id)
+            session.ring_timeout(party.id)
 
     act(telephony_session_id, timeout)
 
@@ -285,11 +287,13 @@ def answer_on_device(
     return act(telephony_session_id, answer)
 
 
-def _ringing_party(session: CallSession) -> Party:
+def _ringing_party(session: CallSession, *, required: bool = True) -> Party | None:
     for party in session.parties:
         if party.role != "caller" and party.status in RINGING:
             return party
-    raise CallControlError(409, "TAS-102", "Incorrect State")
+    if required:
+        raise CallControlError(409, "TAS-102", "Incorrect State")
+    return None
 
 
 # -- the end of a call -----------------------------------------------------------------------------
