@@ -20,16 +20,24 @@ class Command(BaseCommand):
     help = "Place a simulated inbound call to an extension on the running RingCentral simulator."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--from", dest="from_number", required=True, help="caller number, E.164 (+15145550100)")
+        parser.add_argument(
+            "--from", dest="from_number", required=True, help="caller number, E.164 (+15145550100)"
+        )
         parser.add_argument("--to-extension", required=True, help="extension number to ring (e.g. 101)")
         parser.add_argument("--from-name", default="", help="caller name shown to the user")
         parser.add_argument("--answer-after", type=seconds, help="the desk phone answers after S seconds")
-        parser.add_argument("--hangup-after", type=seconds, help="the caller hangs up S seconds after the answer")
+        parser.add_argument(
+            "--hangup-after", type=seconds, help="the caller hangs up S seconds after the answer"
+        )
         parser.add_argument("--ring-timeout", type=seconds, help="unanswered after S seconds → missed call")
-        parser.add_argument("--record", action="store_true", help="record the call (call log gets a recording)")
+        parser.add_argument(
+            "--record", action="store_true", help="record the call (call log gets a recording)"
+        )
         parser.add_argument("--missed", action="store_true", help="the caller gives up before anyone answers")
         parser.add_argument("--voicemail", action="store_true", help="unanswered calls go to voicemail")
-        parser.add_argument("--server", default="", help="simulator URL (default settings.RINGCENTRAL_SERVER_URL)")
+        parser.add_argument(
+            "--server", default="", help="simulator URL (default settings.RINGCENTRAL_SERVER_URL)"
+        )
 
     def handle(self, *args, **options) -> None:
         server = (options["server"] or settings.RINGCENTRAL_SERVER_URL).rstrip("/")
