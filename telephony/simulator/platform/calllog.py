@@ -63,7 +63,7 @@ def record_finished_call(
     - `telephony_session_id` ("s-..."), `session_id` (legacy numeric string), `party_id`: ids of the call.
     - `direction`: "Inbound" | "Outbound"; `action`: "Phone Call", "VoIP Call", "RingOut Web"...
     - `from_*` / `to_*`: E.164 numbers, display names, extension numbers of the two ends.
-    - `extension`: the user's Extension (or its id) whose log holds the record; None = company only.
+    - `extension`: the user's Extension (or its id) whose log holds the record; None or "" = company only.
     - `start_time`: aware datetime the call started ringing; `duration`: seconds (float ok).
     - `result`: "Accepted", "Missed", "Voicemail", "Call connected", "No Answer", "Rejected"...
     - `recorded`: makes a Recording (content is the generated WAV) of `recording_type`.
@@ -72,7 +72,7 @@ def record_finished_call(
     Returns the saved CallLogRecord (its `id` is the call-log id the product syncs by).
     """
     if isinstance(extension, str):
-        extension = Extension.objects.get(pk=extension)
+        extension = Extension.objects.get(pk=extension) if extension else None
     account = extension.account if extension else Account.objects.order_by("id").first()
     ext_party = {"extensionId": extension.id} if extension else {}
     inbound = direction == "Inbound"
