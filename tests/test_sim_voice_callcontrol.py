@@ -253,3 +253,22 @@ def test_the_far_end_of_a_ring_out_can_pick_up_by_itself(simulator):
         what="the ring-out to connect",
     )
     assert connected == {"callStatus": "Success", "callerStatus": "Success", "calleeStatus": "Success"}
+
+
+def test_presence_lists_the_users_live_calls(simulator):
+    platform = login(simulator)
+    idle = platform.get(
+        "/restapi/v1.0/account/~/extension/~/presence", {"detailedTelephonyState": "true"}
+    ).json_dict()
+    assert idle["telephonyStatus"] == "NoCall" and idle["activeCalls"] == []
+    assert idle["extension"]["id"] == int(ALICE_ID) and idle["extension"]["extensionNumber"] == "101"
+    tsid, _, party = ringing_call(simulator)
+    ringing = platform.get(
+        "/restapi/v1.0/account/~/extension/~/presence", {"detailedTelephonyState": "true"}
+    ).json_dict()
+    assert ringing["telephonyStatus"] == "Ringing"
+    assert [(c["telephonySessionId"], c["partyId"]) for c in ringing["activeCalls"]] == [
+        (tsid, party.rsplit("/", 1)[1])
+    ]
+    plain = platform.get("/restapi/v1.0/account/~/extension/~/presence").json_dict()
+    assert "activeCalls" not in plain and plain["telephonyStatus"] == "Ringing"

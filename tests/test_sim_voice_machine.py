@@ -240,16 +240,16 @@ def test_filters_resolve_tilde_and_match_parties():
 def test_presence_body_reports_ringing_then_no_call():
     session, user = inbound()
     assert (
-        presence_body(extension_id=ALICE.extension_id, session=session, sequence=1)["telephonyStatus"]
+        presence_body(extension_id=ALICE.extension_id, sessions=[session], sequence=1)["telephonyStatus"]
         == "Ringing"
     )
     session.answer(user.id)
     assert (
-        presence_body(extension_id=ALICE.extension_id, session=session, sequence=2)["telephonyStatus"]
+        presence_body(extension_id=ALICE.extension_id, sessions=[session], sequence=2)["telephonyStatus"]
         == "CallConnected"
     )
     session.drop()
-    body = presence_body(extension_id=ALICE.extension_id, session=session, sequence=3)
+    body = presence_body(extension_id=ALICE.extension_id, sessions=[session], sequence=3)
     assert body["telephonyStatus"] == "NoCall" and body["activeCalls"][0]["terminationType"] == "final"
 
 

@@ -94,7 +94,7 @@ def _store(sub: Subscription, session: CallSession, event: Event, party: dict) -
 
 
 def _store_presence(sub: Subscription, session: CallSession, path: str, extension_id: str) -> Delivery:
-    body = presence_body(extension_id=extension_id, session=session, sequence=next(_presence_sequence))
+    body = presence_body(extension_id=extension_id, sessions=[session], sequence=next(_presence_sequence))
     payload = envelope(event=path, body=body, subscription_id=sub.id, owner_id=sub.extension_id)
     return Delivery.objects.create(
         subscription=sub,

@@ -151,10 +151,10 @@ def presence_changes(session: CallSession, events: list[Event]) -> list[str]:
     return [ext for ext in touched if extension_status(earlier, ext) != extension_status(session.events, ext)]
 
 
-def presence_body(*, extension_id: str, session: CallSession, sequence: int) -> dict:
-    """Detailed presence of one extension, computed from the call that just changed."""
+def presence_body(*, extension_id: str, sessions: list[CallSession], sequence: int) -> dict:
+    """Detailed presence of one extension, computed from its calls (e.g. the one that just changed)."""
     calls = []
-    for party in session.parties:
+    for session, party in ((s, p) for s in sessions for p in s.parties):
         if party.extension_id != extension_id:
             continue
         calls.append(

@@ -25,6 +25,11 @@ urlpatterns = [
     path(PARTY + "/ignore", cc.ignore, name="sim-party-ignore"),
     path(PARTY + "/forward", cc.forward, name="sim-party-forward"),
     path(PARTY + "/transfer", cc.transfer, name="sim-party-transfer"),
+    path(
+        "restapi/v1.0/account/<str:account_id>/extension/<str:extension_id>/presence",
+        cc.presence,
+        name="sim-presence",
+    ),
     path("restapi/v1.0/account/<str:account_id>/telephony/call-out", cc.call_out, name="sim-call-out"),
     path(
         "restapi/v1.0/account/<str:account_id>/extension/<str:extension_id>/ring-out",

@@ -14,6 +14,7 @@ from telephony.simulator.platform.models import Device, Extension
 from . import calls
 from .machine import CallControlError, CallSession, Endpoint
 from .models import Call
+from .notify import presence_body
 
 
 def json_body(request: HttpRequest) -> dict:
@@ -214,6 +215,36 @@ def transfer(request, account_id, telephony_session_id, party_id):
     _key, target = _target(request, json_body(request), allowed=allowed)
     return JsonResponse(
         _act(request, telephony_session_id, lambda s: s.transfer(party_id, target=target)).api_dict()
+    )
+
+
+# -- presence -------------------------------------------------------------------------------------------
+
+
+@rc_api(group="Light", methods=("GET",))
+def presence(request, account_id, extension_id):
+    """`GET .../extension/{id}/presence[?detailedTelephonyState=true]` from the extension's live calls."""
+    sessions = [
+        CallSession.from_state(c.state) for c in Call.objects.filter(account=request.rc_account, live=True)
+    ]
+    mine = [s for s in sessions if any(p.extension_id == extension_id and p.live for p in s.parties)]
+    body = presence_body(extension_id=extension_id, sessions=mine, sequence=1)
+    body["activeCalls"] = [c for c in body["activeCalls"] if c["telephonyStatus"] != "NoCall"]
+    if request.GET.get("detailedTelephonyState", "").lower() != "true":
+        del body["activeCalls"]
+    del body["sequence"]
+    extension = Extension.objects.get(id=extension_id)
+    ext_path = f"/restapi/v1.0/account/{request.rc_account.id}/extension/{extension_id}"
+    return JsonResponse(
+        {
+            "uri": request.build_absolute_uri(f"{ext_path}/presence"),
+            "extension": {
+                "uri": request.build_absolute_uri(ext_path),
+                "id": int(extension_id),
+                "extensionNumber": extension.extension_number,
+            },
+            **body,
+        }
     )
 
 
