@@ -7,6 +7,9 @@
     def test_product(simulator_settings):           # also points settings.RINGCENTRAL_SERVER_URL at it
         ...
 
+    def test_calls(simulator):
+        platform = simulator.sdk_platform("102")   # official SDK, logged in as Bob (JWT grant)
+
     def test_outage(simulator):
         simulator.stop()                            # RingCentral is down; the next test restarts it
         ...
@@ -20,6 +23,7 @@ call `simulator.control.set_limits(enabled=True, Heavy=3)`. Extra environment fo
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -102,6 +106,20 @@ class SimulatorProcess:
             self.process.kill()
             self.process.wait(timeout=10)
 
+    def sdk_platform(
+        self,
+        extension: str = "101",
+        *,
+        client_id: str = DEMO_CLIENT_ID,
+        client_secret: str = DEMO_CLIENT_SECRET,
+    ):
+        """An official-SDK `Platform` logged in as a seeded user (JWT grant)."""
+        from ringcentral import SDK
+
+        platform = SDK(client_id, client_secret, self.url).platform()
+        platform.login(jwt=self.control.jwt(extension))
+        return platform
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -126,6 +144,7 @@ def simulator_process():
     process.start()
     yield process
     process.stop()
+    shutil.rmtree(process.workdir, ignore_errors=True)
 
 
 @pytest.fixture

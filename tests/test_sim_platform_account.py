@@ -1,19 +1,14 @@
 """Contract: account, extensions and devices through the official SDK (API.md §8)."""
 
 import pytest
-from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
-
-from tests.simulator_fixture import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 ACCOUNT_ID = "37439510"
 
 
 @pytest.fixture
 def platform(simulator):
-    platform = SDK(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, simulator.url).platform()
-    platform.login(jwt=simulator.control.jwt("101"))
-    return platform
+    return simulator.sdk_platform("101")
 
 
 def test_extension_list_has_the_seeded_users_ivr_and_admin(platform):
