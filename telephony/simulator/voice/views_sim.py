@@ -28,7 +28,7 @@ def control(view):
             return JsonResponse({"error": f"invalid JSON body: {exc}"}, status=400)
         try:
             return view(request, body, *args, **kwargs)
-        except calls.CallRequestError as exc:
+        except ValueError as exc:  # CallRequestError and bad numbers in the query string
             return JsonResponse({"error": str(exc)}, status=400)
         except CallControlError as exc:
             return JsonResponse({"error": exc.message, "errorCode": exc.error_code}, status=exc.status)
