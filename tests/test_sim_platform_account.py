@@ -135,3 +135,12 @@ def test_wrong_method_is_refused(simulator, platform):
     with pytest.raises(ApiException) as exc:
         platform.delete("/restapi/v1.0/account/~/extension/~")
     assert exc.value.api_response().response().status_code == 405
+
+
+def test_an_unknown_api_path_is_a_ringcentral_404(simulator):
+    platform = simulator.sdk_platform("101")
+    with pytest.raises(ApiException) as exc:
+        platform.get("/restapi/v1.0/account/~/no-such-thing")
+    response = exc.value.api_response().response()
+    assert response.status_code == 404
+    assert response.json()["errors"] == [{"errorCode": "CMN-120", "message": "Invalid URI"}]

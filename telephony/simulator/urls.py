@@ -4,3 +4,7 @@ urlpatterns = [
     path("", include("telephony.simulator.platform.urls")),
     path("", include("telephony.simulator.voice.urls")),
 ]
+
+# Unknown paths and crashes answer in RingCentral's error shape, not Django's HTML pages.
+handler404 = "telephony.simulator.platform.api.not_found_view"
+handler500 = "telephony.simulator.platform.api.server_error_view"

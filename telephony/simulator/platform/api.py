@@ -318,3 +318,14 @@ def paged_response(
         **(extra or {}),
     }
     return JsonResponse(body)
+
+
+# -- fallbacks (wired as handler404/handler500 in the simulator's root URLconf) ----------------
+
+
+def not_found_view(request: HttpRequest, exception=None) -> JsonResponse:
+    return rc_error(404, "CMN-120", "Invalid URI", category="InvalidURI")
+
+
+def server_error_view(request: HttpRequest) -> JsonResponse:
+    return rc_error(500, "CMN-203", "Internal Server Error", category="InternalError")
