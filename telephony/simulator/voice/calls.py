@@ -288,6 +288,8 @@ def answer_on_device(
 
 
 def _ringing_party(session: CallSession, *, required: bool = True) -> Party | None:
+    if session.ended and required:
+        raise not_found("telephonySessionId")
     for party in session.parties:
         if party.role != "caller" and party.status in RINGING:
             return party
