@@ -62,6 +62,8 @@ def serve(host: str, port: int, *, verbosity: int) -> None:
 
     server.ready_callable = lambda: reactor.callWhenRunning(announce)
     server.run()
+    if not server.listening_addresses:
+        raise SystemExit(f"RingCentral simulator: could not listen on {host}:{port} (see the message above)")
 
 
 if __name__ == "__main__":
