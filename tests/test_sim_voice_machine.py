@@ -266,3 +266,20 @@ def test_a_ring_out_marks_initiator_and_target_and_connects_when_the_far_end_ans
     session.answer(far.id)
     assert trail(session)[4:] == [("2", "Answered"), ("1", "Answered")]
     assert session.api_dict()["origin"] == {"type": "RingOut"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true&sipData=true",
+        "/restapi/v1.0/account/~/extension/~/message-store",
+        "/restapi/v1.0/account/~/extension/~/presence/line",
+        "/restapi/v1.0/account/~/extension",
+        "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS",
+        "/restapi/v1.0/subscription/~?threshold=60&interval=30",
+    ],
+)
+def test_the_documented_sample_filters_are_accepted_with_ids_resolved(raw):
+    resolved = resolve_filter(raw, account_id=ACC, extension_id="62264001").text
+    assert "~" not in resolved.split("?")[0].replace("/subscription/~", "")
+    assert resolved.split("?")[1:] == raw.split("?")[1:]

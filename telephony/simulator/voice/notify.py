@@ -18,7 +18,8 @@ _TELEPHONY = re.compile(
 _PRESENCE = re.compile(r"^/restapi/v1\.0/account/([^/?]+)(?:/extension/([^/?]+))?/presence/?(?:\?(.*))?$")
 _OTHER = re.compile(
     r"^/restapi/v1\.0/(?:account/([^/?]+)(?:/extension/([^/?]+))?"
-    r"(?:/message-store(?:/instant)?|/voicemail|/presence/line(?:/presence)?|/favorite/presence|/directory/contacts)?"
+    r"(?:/message-store(?:/instant)?|/voicemail|/presence/line(?:/presence)?|/favorite/presence|/directory/contacts"
+    r"|/extension)?"
     r"|subscription/~)/?(?:\?(.*))?$"
 )
 TELEPHONY_PARAMS = {"direction", "missedCall", "phoneNumber", "sipData", "statusCode", "withRecordings"}
