@@ -108,7 +108,8 @@ class GatewayConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code) -> None:
         if self.ws is not None:
             gateway.unregister(self.ws.token, self)
-            await _closed(self.ws)
+            if not gateway.connected(self.ws.token):  # a recovering socket may already have taken over
+                await _closed(self.ws)
 
     async def send_frame(self, text: str) -> None:
         await self.send(text_data=text)
