@@ -6,4 +6,7 @@ class TelephonyConfig(AppConfig):
     verbose_name = "Telephony"
 
     def ready(self) -> None:
-        from telephony import signals  # noqa: F401  (connects the resource checkbox handlers)
+        from telephony import events, signals, wizard  # noqa: F401  (signals: the resource checkbox)
+
+        if wizard.call_changed not in events.call_listeners:
+            events.call_listeners.append(wizard.call_changed)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telephony import views, webhooks
+from telephony import views, views_calls, webhooks
 
 urlpatterns = [
     path("telephony/webhook/", webhooks.ringcentral_webhook, name="telephony-webhook"),
@@ -8,4 +8,10 @@ urlpatterns = [
     path("telephony/oauth/callback/", views.oauth_callback, name="telephony-oauth-callback"),
     path("telephony/phone/", views.phone_icon, name="telephony-phone-icon"),
     path("telephony/settings/", views.phone_settings, name="telephony-settings"),
+    path("telephony/calls/live/", views_calls.live_calls, name="telephony-live-calls"),
+    path("telephony/calls/recent/", views_calls.recent_calls, name="telephony-recent-calls"),
+    path("telephony/calls/<int:pk>/wizard/", views_calls.call_wizard, name="telephony-call-wizard"),
+    path("telephony/calls/<int:pk>/choose/", views_calls.choose_caller, name="telephony-call-choose"),
+    path("telephony/calls/<int:pk>/note/", views_calls.call_note, name="telephony-call-note"),
+    path("telephony/calls/<int:pk>/<str:action>/", views_calls.control, name="telephony-call-control"),
 ]

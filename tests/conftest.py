@@ -71,3 +71,15 @@ def pytest_report_header(config):
         f"DATABASE_URL={'set' if os.environ.get('DATABASE_URL') else 'unset (SQLite)'}; "
         f"REDIS_URL={'set' if os.environ.get('REDIS_URL') else 'unset (in-memory layer)'}; CI={os.environ.get('CI', '')}"
     ]
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_of_async_tests(request):
+    """Async tests run their ORM calls in asgiref's single sync thread, whose connections outlive
+    the test and stop pytest-django from dropping the test database; close them afterwards."""
+    yield
+    if "transactional_db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from asgiref.sync import SyncToAsync
+        from django.db import connections
+
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)

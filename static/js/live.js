@@ -13,7 +13,14 @@
     if (icon && window.htmx) {
       htmx.ajax("GET", phoneIconUrl(), { target: "#phone-icon", swap: "outerHTML" });
     }
-    document.dispatchEvent(new CustomEvent("arcadium:live-reopened"));
+    var wizards = document.getElementById("call-wizards");
+    if (wizards && window.htmx) {
+      var have = Array.prototype.map.call(wizards.querySelectorAll(".wizard"), function (el) {
+        return el.dataset.call;
+      });
+      var url = document.body.dataset.liveCallsUrl + "?have=" + have.join(",");
+      htmx.ajax("GET", url, { target: "#call-wizards", swap: "none" });
+    }
   }
 
   function showDisconnected() {
