@@ -50,6 +50,8 @@ def test_webhook_subscription_lifecycle(rc, simulator, receiver):
     renewed = ringcentral.renew_subscription(rc, created.id)
     assert renewed.id == created.id and renewed.expiration_time >= created.expiration_time
     assert [s.id for s in ringcentral.list_subscriptions(rc)] == [created.id]
+    shortened = ringcentral.update_subscription(rc, created.id, event_filters=[TELEPHONY_EXT], expires_in=120)
+    assert shortened.id == created.id and 0 < shortened.expires_in <= 120
 
     assert ringcentral.delete_subscription(rc, created.id) is True
     assert ringcentral.delete_subscription(rc, created.id) is False
