@@ -217,7 +217,7 @@ def generate_call_log(
     extensions: list[str] | None = None,
     recorded_share: float = 0.2,
     seed: int | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> int:
     """Bulk-create `count` historic records spread over the last `days` days for the given extension
     numbers (default: every user but the admin). Numbers, directions, results and recordings vary realistically.

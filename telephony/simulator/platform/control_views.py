@@ -61,8 +61,12 @@ def health(request: HttpRequest) -> JsonResponse:
 @control_view(["POST"])
 def reset(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
-        for model in (WsToken, Token, AuthCode, CallLogRecord, Recording):
+        for model in (WsToken, Token, AuthCode):
             model.objects.all().delete()
+        # Plain DELETEs: the ORM would load every recording to null its references first, which
+        # takes seconds after a 100k-record benchmark; the call log goes first, so none are left.
+        for model in (CallLogRecord, Recording):
+            model.objects.all()._raw_delete(model.objects.db)
         App.objects.all().delete()
         seed()
     runtime.reset()
