@@ -139,6 +139,7 @@ CELERY_BEAT_SCHEDULE = {
     "renew-subscriptions": {"task": "telephony.tasks.renew_subscriptions_task", "schedule": 300.0},
     "refresh-tokens": {"task": "telephony.tasks.refresh_tokens_task", "schedule": 3600.0},
     "retry-events": {"task": "telephony.tasks.retry_events_task", "schedule": 60.0},
+    "sync-call-logs": {"task": "telephony.tasks.sync_call_logs_task", "schedule": 300.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
