@@ -1,0 +1,133 @@
+"""The account's call history: filtered, keyset-paginated calls of a customer and its contacts.
+
+Pages are "Newer / Older" by (started_at, id) rather than numbered: the (entity, customer,
+-started_at) index answers each page with a short index range scan however many calls the
+account has, where OFFSET and COUNT(*) would walk all of them.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django import forms
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from callreports.models import Action
+from crm.models import Customer, Entity
+from telephony.models import Call
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000  # "1,000+ calls": counting further would cost more than the page itself
+
+
+class CallFilterForm(forms.Form):
+    direction = forms.ChoiceField(
+        required=False, choices=[("", "Any direction"), *Call.Direction.choices], label="Direction"
+    )
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    resource = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Staff")
+    recording = forms.BooleanField(required=False, label="With recording")
+
+    def __init__(self, *args, entity: Entity, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = entity.resources.order_by("display_name")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
+@dataclass(frozen=True)
+class CallPage:
+    calls: list[Call]
+    newer_cursor: str  # "" when this is the newest page
+    older_cursor: str  # "" when there is nothing older
+    total: int
+    total_capped: bool
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filtered_calls(*, customer: Customer, filters: dict) -> QuerySet[Call]:
+    """The customer's calls (its contacts' calls carry the customer too), filters applied."""
+    calls = Call.objects.filter(entity_id=customer.entity_id, customer=customer, started_at__isnull=False)
+    if filters.get("direction"):
+        calls = calls.filter(direction=filters["direction"])
+    if filters.get("date_from"):
+        calls = calls.filter(started_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        calls = calls.filter(started_at__lt=_day_start(filters["date_to"]) + timezone.timedelta(days=1))
+    if filters.get("resource"):
+        calls = calls.filter(resource=filters["resource"])
+    if filters.get("recording"):
+        calls = calls.exclude(recording_id="")
+    return calls
+
+
+def encode_cursor(call: Call) -> str:
+    return f"{call.started_at.isoformat()}~{call.pk}"
+
+
+def decode_cursor(raw: str) -> tuple[datetime, int] | None:
+    moment, _, pk = (raw or "").partition("~")
+    when = parse_datetime(moment) if moment else None
+    if when is None or not pk.isdigit():
+        return None
+    return when, int(pk)
+
+
+def _with_details(calls: QuerySet[Call]) -> QuerySet[Call]:
+    actions = Action.objects.only("id", "subject", "status", "call_id", "type").order_by("pk")
+    return calls.select_related("resource", "contact", "note").prefetch_related(
+        Prefetch("actions", queryset=actions)
+    )
+
+
+def call_page(*, customer: Customer, filters: dict, before: str = "", after: str = "") -> CallPage:
+    """One page: the newest calls, or those older than `before` / newer than `after` (cursors)."""
+    calls = filtered_calls(customer=customer, filters=filters)
+    total = calls[: COUNT_CAP + 1].count()
+    newer_cursor = decode_cursor(after)
+    older_cursor = decode_cursor(before)
+    if newer_cursor:
+        when, pk = newer_cursor
+        page_qs = calls.filter(started_at__gte=when).exclude(started_at=when, pk__lte=pk)
+        rows = list(_with_details(page_qs.order_by("started_at", "pk"))[: PAGE_SIZE + 1])
+        has_newer, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE][::-1]
+        has_older = bool(rows)
+    else:
+        page_qs = calls
+        if older_cursor:
+            when, pk = older_cursor
+            page_qs = calls.filter(started_at__lte=when).exclude(started_at=when, pk__gte=pk)
+        rows = list(_with_details(page_qs.order_by("-started_at", "-pk"))[: PAGE_SIZE + 1])
+        has_older, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+        has_newer = older_cursor is not None
+    return CallPage(
+        calls=rows,
+        newer_cursor=encode_cursor(rows[0]) if rows and has_newer else "",
+        older_cursor=encode_cursor(rows[-1]) if rows and has_older else "",
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+    )
+
+
+def get_call_for_user(request, pk: int) -> Call:
+    from django.shortcuts import get_object_or_404
+
+    calls = Call.objects.for_entity(request.entity).select_related("customer", "contact", "resource", "note")
+    return get_object_or_404(calls, pk=pk)
+
+
+def duration_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -1,0 +1,81 @@
+"""The customer account's Calls tab and the call detail page."""
+
+from django.http import QueryDict
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from callreports import calls as history
+from crm.access import entity_required, get_customer_for_user
+from telephony.connector_admin import connector_status
+from telephony.models import Connector
+from telephony.recordings import recording_availability
+
+
+def account_tabs(customer) -> list[dict]:
+    """The extra tabs of the customer account page (crm renders them from this list)."""
+    return [
+        {"key": "calls", "label": "Calls", "url": reverse("callreports-customer-calls", args=[customer.pk])}
+    ]
+
+
+def _connector_health(entity):
+    connector = Connector.objects.filter(entity=entity).first()
+    return connector_status(connector) if connector else None
+
+
+def _query_without(params: QueryDict, *names: str) -> str:
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+@entity_required
+@require_GET
+def customer_calls(request, pk: int):
+    customer = get_customer_for_user(request, pk)
+    form = history.CallFilterForm(request.GET or None, entity=request.entity)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = history.call_page(
+        customer=customer,
+        filters=filters,
+        before=request.GET.get("before", ""),
+        after=request.GET.get("after", ""),
+    )
+    for call in page.calls:
+        call.playback = recording_availability(call=call, user=request.user)
+        call.duration_text = history.duration_text(call.duration_seconds)
+    context = {
+        "customer": customer,
+        "form": form,
+        "page": page,
+        "query": _query_without(request.GET, "before", "after"),
+        "tab_url": reverse("callreports-customer-calls", args=[customer.pk]),
+        "health": _connector_health(request.entity) if not page.calls else None,
+    }
+    if request.htmx and request.htmx.target == "calls-results":
+        return render(request, "callreports/calls_tab.html#results", context)
+    page_context = {
+        "customer": customer,
+        "tab": "calls",
+        "account_tabs": account_tabs(customer),
+        "tab_html": render_to_string("callreports/calls_tab.html", context, request=request),
+    }
+    template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
+    return render(request, template, page_context)
+
+
+@entity_required
+@require_GET
+def call_detail(request, pk: int):
+    call = history.get_call_for_user(request, pk)
+    call.duration_text = history.duration_text(call.duration_seconds)
+    context = {
+        "call": call,
+        "recording": recording_availability(call=call, user=request.user),
+        "actions": call.actions.select_related("assignee").order_by("pk"),
+        "health": _connector_health(request.entity),
+    }
+    return render(request, "callreports/calls_detail.html", context)
