@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from callreports.views import account_tabs
 from crm.access import entity_required, get_contact_for_user, get_customer_for_user
 from crm.search import search_customers
 
@@ -24,6 +25,7 @@ def customer_detail(request, pk: int):
         "contacts": contacts,
         "phones": customer.phone_numbers.all(),
         "tab": "overview",
+        "account_tabs": account_tabs(customer),
     }
     return render(request, "crm/customer_detail.html", context)
 
@@ -32,7 +34,12 @@ def customer_detail(request, pk: int):
 def customer_contacts(request, pk: int):
     customer = get_customer_for_user(request, pk)
     contacts = customer.contacts.all().prefetch_related("phone_numbers")
-    context = {"customer": customer, "contacts": contacts, "tab": "contacts"}
+    context = {
+        "customer": customer,
+        "contacts": contacts,
+        "tab": "contacts",
+        "account_tabs": account_tabs(customer),
+    }
     template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
     return render(request, template, context)
 
