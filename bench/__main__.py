@@ -32,11 +32,15 @@ def configure_django() -> None:
     django.setup()
 
 
+def format_value(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+
+
 def print_table(name: str, results: list[Result]) -> None:
     rows = [("benchmark", "metric", "value", "target", "result")]
     for r in results:
         verdict = {True: "pass", False: "MISS", None: ""}[r.passed]
-        rows.append((name, r.metric, f"{r.value:,.4g} {r.unit}".rstrip(), r.target_text, verdict))
+        rows.append((name, r.metric, f"{format_value(r.value)} {r.unit}".rstrip(), r.target_text, verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for index, row in enumerate(rows):
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
@@ -60,6 +64,7 @@ def save(name: str, results: list[Result], seconds: float, load_at_start: list[f
 
 
 def main(argv: list[str]) -> int:
+    configure_django()  # first: benchmark modules may import models at the top
     for module in MODULES:
         importlib.import_module(module)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -68,7 +73,6 @@ def main(argv: list[str]) -> int:
     unknown = [n for n in args.names if n not in REGISTRY]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-    configure_django()
     missed = False
     for name in args.names or list(REGISTRY):
         print(f"\n== {name} ==", flush=True)
