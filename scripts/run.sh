@@ -30,6 +30,12 @@ echo
 echo "  Arcadium:              http://$HOST:$PORT/   (sign in as alice / arcadium-demo)"
 echo "  RingCentral simulator: $RINGCENTRAL_SERVER_URL/  (console: ring any demo user)"
 echo "  Admin:                 http://$HOST:$PORT/admin/  (admin / arcadium-demo)"
+if [ -n "${REDIS_URL:-}" ]; then
+  echo "  Celery worker + beat:  on $REDIS_URL"
+else
+  echo "  Background work:       inside the web process (set REDIS_URL for Redis and a Celery worker)"
+fi
+echo "  Ctrl+C stops everything."
 echo
 .venv/bin/daphne -b "$HOST" -p "$PORT" arcadium.asgi:application &
 pids+=($!)
