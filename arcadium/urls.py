@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("telephony.urls")),
     path("", include("telephony.urls_connector")),
     path("", include("callreports.urls")),
+    path("", include("callreports.urls_actions")),
     path("", include("crm.urls")),
 ]

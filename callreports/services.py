@@ -1,0 +1,126 @@
+"""Call reports and call notes: creating and changing them, and telling the assignee.
+
+Views and the call wizard only translate HTTP into these calls. Every function checks that the
+records it links belong to one entity; a mismatch is a ValidationError, never a silent link.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from callreports.models import Action, CallNote
+from crm.models import Contact, Customer, Resource
+from telephony import push
+
+MAX_NOTE_LENGTH = 10_000
+ACTION_FIELDS = ("type", "subject", "description", "due_date", "priority", "status", "assignee")
+
+
+def _same_entity(entity_id: int, *records) -> None:
+    for record in records:
+        if record is not None and record.entity_id != entity_id:
+            raise ValidationError(f"The {record._meta.verbose_name} belongs to another company.")
+
+
+def _links(*, call, customer: Customer | None, contact: Contact | None) -> tuple:
+    """The customer and contact an action is linked to: given ones first, else the call's customer.
+
+    The call's matched contact is not linked on its own: the form pre-selects it, and a user who
+    clears it means the report is about the company, not that person.
+    """
+    if customer is None and contact is not None:
+        customer = contact.customer
+    if customer is None and call is not None:
+        customer = call.customer
+    if contact is not None and customer is not None and contact.customer_id != customer.pk:
+        raise ValidationError("The contact does not work for this customer.")
+    return customer, contact
+
+
+def past_due_warning(due_date) -> str:
+    """A warning (not an error) for a due date already behind us: the action shows as overdue."""
+    if due_date is not None and due_date < timezone.localdate():
+        return f"The due date {due_date:%b %-d, %Y} is in the past, so this action shows as overdue."
+    return ""
+
+
+@transaction.atomic
+def action_create(
+    *,
+    call=None,
+    customer: Customer | None = None,
+    contact: Contact | None = None,
+    created_by: Resource,
+    data: dict,
+) -> Action:
+    """File a call report. Linked to the call, its customer, and the contact when one is chosen.
+
+    `data` holds the form's fields (type, subject, description, due_date, priority, status,
+    assignee). The assignee is told on their live socket once the row is committed.
+    """
+    customer, contact = _links(call=call, customer=customer, contact=contact)
+    entity_id = created_by.entity_id
+    assignee = data["assignee"]
+    _same_entity(entity_id, call, customer, contact, assignee)
+    action = Action(entity_id=entity_id, call=call, customer=customer, contact=contact, created_by=created_by)
+    for name in ACTION_FIELDS:
+        if name in data:
+            setattr(action, name, data[name])
+    action.completed_at = timezone.now() if action.status == Action.Status.DONE else None
+    action.full_clean()
+    action.save()
+    _notify_assignee(action, by=created_by)
+    return action
+
+
+@transaction.atomic
+def action_update(*, action: Action, updated_by: Resource, data: dict) -> Action:
+    """Change an action's fields; a new assignee is told, as on creation."""
+    previous_assignee_id = action.assignee_id
+    _same_entity(action.entity_id, data.get("assignee"), data.get("contact"))
+    for name in ACTION_FIELDS:
+        if name in data:
+            setattr(action, name, data[name])
+    if "contact" in data:
+        action.contact = data["contact"]
+        _links(call=None, customer=action.customer, contact=action.contact)
+    if action.status == Action.Status.DONE and action.completed_at is None:
+        action.completed_at = timezone.now()
+    elif action.status != Action.Status.DONE:
+        action.completed_at = None
+    action.full_clean()
+    action.save()
+    if action.assignee_id != previous_assignee_id:
+        _notify_assignee(action, by=updated_by)
+    return action
+
+
+def _notify_assignee(action: Action, *, by: Resource) -> None:
+    # Assigning something to yourself needs no toast: you are looking at it.
+    if action.assignee_id == by.pk:
+        return
+    html = render_to_string("callreports/actions_toast.html", {"action": action, "by": by})
+    push.send_html(user_id=action.assignee.user_id, html=html)
+
+
+@transaction.atomic
+def call_note_save(*, call, user, text: str) -> CallNote:
+    """Create or update the call's one note, recording who wrote it first and who changed it last.
+
+    The user must belong to the call's entity (their resource's entity); notes are kept to
+    MAX_NOTE_LENGTH characters (ValidationError beyond, nothing saved).
+    """
+    resource = Resource.objects.filter(user=user).only("entity_id").first()
+    if resource is None or resource.entity_id != call.entity_id:
+        raise ValidationError("This call belongs to another company.")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValidationError(f"Notes are limited to {MAX_NOTE_LENGTH:,} characters.")
+    note, created = CallNote.objects.select_for_update().get_or_create(
+        call=call,
+        defaults={"entity_id": call.entity_id, "text": text, "created_by": user, "updated_by": user},
+    )
+    if not created and note.text != text:
+        note.text, note.updated_by = text, user
+        note.save(update_fields=["text", "updated_by", "updated_at"])
+    return note
