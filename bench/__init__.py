@@ -1,15 +1,17 @@
 """Benchmarks: `python -m bench [names…]` (or `make bench ARGS="names…"`).
 
-A benchmark is a function registered with `@benchmark("name")` in a module listed in MODULES; it
-returns `Result`s. The runner prints them as a table and merges them into bench/results.json, so
+A benchmark is a function registered with `@benchmark("name")` in any module of this package (the
+runner imports every bench/*.py that contains `@benchmark(`, so nobody edits a list); it returns
+`Result`s. The runner prints them as a table and merges them into bench/results.json, so
 benchmarks can be run one at a time without losing the others' figures.
 """
 
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
-MODULES = ["bench.phone_matching"]
 REGISTRY: dict[str, Callable[[], list["Result"]]] = {}
 
 
@@ -38,6 +40,16 @@ class Result:
         return {**asdict(self), "passed": self.passed, "target_text": self.target_text}
 
 
+def benchmark_modules() -> list[str]:
+    """The modules of this package that register benchmarks."""
+    here = Path(__file__).resolve().parent
+    return [
+        f"bench.{path.stem}"
+        for path in sorted(here.glob("*.py"))
+        if not path.stem.startswith("_") and "@benchmark(" in path.read_text(encoding="utf-8")
+    ]
+
+
 def benchmark(name: str) -> Callable:
     def register(function: Callable[[], list[Result]]) -> Callable[[], list[Result]]:
         REGISTRY[name] = function
@@ -49,7 +61,7 @@ def benchmark(name: str) -> Callable:
 def percentile(samples: list[float], pct: float) -> float:
     """Nearest-rank percentile (pct in 0–100) of the samples."""
     ordered = sorted(samples)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
     return ordered[rank - 1]
 
 

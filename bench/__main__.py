@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import MODULES, REGISTRY, Result
+from bench import REGISTRY, Result, benchmark_modules
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/arcadium_bench"
@@ -57,6 +57,7 @@ def save(name: str, results: list[Result], seconds: float, load_at_start: list[f
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "system": platform.platform(),
+            "load_average_at_start": load_at_start,
         },
         "results": [r.as_dict() for r in results],
     }
@@ -65,7 +66,7 @@ def save(name: str, results: list[Result], seconds: float, load_at_start: list[f
 
 def main(argv: list[str]) -> int:
     configure_django()  # first: benchmark modules may import models at the top
-    for module in MODULES:
+    for module in benchmark_modules():
         importlib.import_module(module)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(REGISTRY)})")
