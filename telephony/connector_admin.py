@@ -244,7 +244,7 @@ def connector_status(connector: Connector) -> ConnectorStatus:
     return ConnectorStatus(
         connector=connector,
         sync=sync,
-        authorized_by=(who.get_full_name() or who.get_username()) if who else "",
+        authorized_by=_person(who),
         authorized_until=token.refresh_expires_at if token else None,
         subscriptions={label: counts.get(value, 0) for value, label in Subscription.Status.choices},
         failing_subscriptions=list(
@@ -255,6 +255,13 @@ def connector_status(connector: Connector) -> ConnectorStatus:
         .filter(subscription_id__in=subscriptions.values("rc_subscription_id"))
         .count(),
     )
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    resource = Resource.objects.filter(user=user).first()
+    return resource.display_name if resource else (user.get_full_name() or user.get_username())
 
 
 def sync_status_html(sync: CallLogSync, *, oob: bool = False) -> str:

@@ -1,0 +1,97 @@
+"""Call-log sync of 100,000 records from the simulator into PostgreSQL.
+
+The simulator runs as its own process (rate limits off, perPage=1000); the sync runs in a child
+process so its peak RSS (`ru_maxrss`) is the worker's alone. Records per second exclude
+rate-limit waits (there are none with limits off; the figure is reported anyway).
+"""
+
+import multiprocessing
+import resource
+import time
+
+from django.core.management import call_command
+
+from bench import Result, benchmark
+
+RECORDS = 100_000
+ENTITY_NAME = "Bench Sync v1"
+CALLERS = ["(212) 555-0100", "514.555.0142", "(415) 555-0190", "(617) 555-0123"]
+
+
+def _prepare(simulator):
+    from crm.models import Customer, Entity, PhoneNumber
+    from telephony.models import Call, Connector
+    from telephony.models_sync import CallLogSync
+    from tests.test_sync_support import connect
+
+    call_command("migrate", verbosity=0)
+    entity, _ = Entity.objects.get_or_create(name=ENTITY_NAME, defaults={"default_region": "US"})
+    Call.objects.filter(entity=entity).delete()
+    CallLogSync.objects.filter(connector__entity=entity).delete()
+    for index, raw in enumerate(CALLERS):
+        customer, _ = Customer.objects.get_or_create(
+            entity=entity, account_number=f"BS-{index}", defaults={"name": f"Bench customer {index}"}
+        )
+        if not customer.phone_numbers.exists():
+            PhoneNumber.objects.create(customer=customer, raw=raw)
+    Connector.objects.filter(entity=entity).delete()
+    return connect(entity, simulator)
+
+
+def _child(connector_id: int, queue) -> None:
+    from bench.__main__ import configure_django
+
+    configure_django()
+    from telephony import sync
+
+    started = time.perf_counter()
+    outcome = sync.connector_sync(connector_id=connector_id)
+    elapsed = time.perf_counter() - started
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put(
+        {
+            "result": outcome.result,
+            "error": outcome.error,
+            "records": outcome.counts.records,
+            "created": outcome.counts.created,
+            "seconds": elapsed,
+            "waited": outcome.rate_limit_seconds,
+            "maxrss_mb": maxrss_kb / 1024,
+        }
+    )
+
+
+@benchmark("call_log_sync")
+def run() -> list[Result]:
+    from django.db import connections
+
+    from tests.simulator_fixture import SimulatorProcess
+
+    simulator = SimulatorProcess()
+    simulator.start()
+    try:
+        simulator.control.timeout = 600  # generating 100k records takes a while
+        simulator.control.reset()
+        connector = _prepare(simulator)
+        started = time.perf_counter()
+        simulator.control.generate_call_log(RECORDS, days=29, recorded_share=0.2, seed=20261122)
+        print(f"simulator: {RECORDS:,} records generated in {time.perf_counter() - started:.1f} s", flush=True)
+        connections.close_all()
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        child = context.Process(target=_child, args=(connector.pk, queue))
+        child.start()
+        figures = queue.get(timeout=1800)
+        child.join()
+    finally:
+        simulator.stop()
+    if figures["result"] != "ok":
+        raise RuntimeError(f"the sync failed: {figures['error']}")
+    busy = figures["seconds"] - figures["waited"]
+    rate = figures["records"] / busy
+    print(f"sync: {figures['records']:,} records ({figures['created']:,} new) in {busy:.1f} s", flush=True)
+    return [
+        Result("records per second (excl. rate-limit waits)", rate, "rec/s", 5000, higher_is_better=True),
+        Result("sync time for 100k records", busy, "s"),
+        Result("worker peak RSS", figures["maxrss_mb"], "MB", 300),
+    ]
