@@ -144,3 +144,42 @@ def test_an_unknown_api_path_is_a_ringcentral_404(simulator):
     response = exc.value.api_response().response()
     assert response.status_code == 404
     assert response.json()["errors"] == [{"errorCode": "CMN-120", "message": "Invalid URI"}]
+
+
+def test_extensions_can_be_added_and_changed_through_the_control_api(simulator):
+    made = simulator.control.add_extension(
+        "104", first_name="Dan", last_name="Ito", email="dan@arcadium-demo.test"
+    )
+    simulator.control.update_extension("103", status="Disabled")
+    platform = simulator.sdk_platform("101")
+    records = platform.get("/restapi/v1.0/account/~/extension", {"type": "User"}).json_dict()["records"]
+    by_number = {r["extensionNumber"]: r for r in records}
+    assert by_number["104"]["name"] == "Dan Ito" and by_number["104"]["id"] == int(made["id"])
+    assert by_number["103"]["status"] == "Disabled"
+    dan = simulator.sdk_platform("104")
+    devices = dan.get("/restapi/v1.0/account/~/extension/~/device").json_dict()["records"]
+    assert [d["type"] for d in devices] == ["SoftPhone"]
+    with pytest.raises(ApiException) as exc:
+        simulator.sdk_platform("103")  # a disabled extension cannot get tokens
+    assert exc.value.api_response().response().json()["errors"][0]["errorCode"] == "OAU-236"
+
+    simulator.control.reset()  # back to the seeded account
+    numbers = {u["extensionNumber"]: u for u in simulator.control.users()}
+    assert "104" not in numbers
+    assert (
+        simulator.sdk_platform("103").get("/restapi/v1.0/account/~/extension/~").json_dict()["status"]
+        == "Enabled"
+    )
+
+
+def test_bad_extension_changes_are_refused(simulator):
+    import requests
+
+    for call in (
+        lambda: simulator.control.update_extension("101", status="Sleeping"),
+        lambda: simulator.control.add_extension("101", first_name="Dup"),
+        lambda: simulator.control.update_extension("101", favourite_colour="blue"),
+    ):
+        with pytest.raises(requests.HTTPError) as exc:
+            call()
+        assert exc.value.response.status_code == 400 and exc.value.response.json()["error"]

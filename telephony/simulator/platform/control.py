@@ -110,6 +110,15 @@ class PlatformControl:
         """The JWT credential of a user (extension number or id) for the jwt-bearer grant."""
         return self._get(f"/_sim/users/{extension}/jwt")["jwt"]
 
+    def add_extension(self, extension_number: str, **fields) -> dict:
+        """A new extension: fields `first_name`, `last_name`, `name`, `email`, `phone_number`, `type`
+        (default User, which also gets a softphone), `status`, `password`. Returns `{id, extensionNumber, jwt}`."""
+        return self._post("/_sim/extensions", {"extension_number": extension_number, **fields})
+
+    def update_extension(self, extension: str, **fields) -> dict:
+        """Change an extension (number or id), e.g. `update_extension("103", status="Disabled")`."""
+        return self._post(f"/_sim/extensions/{extension}", fields)
+
     def sessions(self) -> list[dict]:
         return self._get("/_sim/sessions")["sessions"]
 

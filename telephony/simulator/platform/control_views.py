@@ -14,15 +14,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from telephony.simulator.platform import runtime
 from telephony.simulator.platform.calllog import generate_call_log, record_finished_call
 from telephony.simulator.platform.models import (
+    Account,
     App,
     AuthCode,
     CallLogRecord,
+    Device,
     Extension,
     Recording,
     Token,
     WsToken,
+    new_digits_id,
 )
-from telephony.simulator.platform.seed import seed
+from telephony.simulator.platform.seed import jwt_for, seed
 from telephony.simulator.platform.signals import simulator_reset
 
 
@@ -68,7 +71,7 @@ def reset(request: HttpRequest) -> JsonResponse:
         for model in (CallLogRecord, Recording):
             model.objects.all()._raw_delete(model.objects.db)
         App.objects.all().delete()
-        seed()
+        seed(prune=True)
     runtime.reset()
     simulator_reset.send(sender=reset)
     return JsonResponse({"ok": True})
@@ -179,6 +182,58 @@ def users(request: HttpRequest) -> JsonResponse:
         for e in Extension.objects.order_by("extension_number")
     ]
     return JsonResponse({"users": rows})
+
+
+EXTENSION_FIELDS = {"name", "first_name", "last_name", "email", "phone_number", "status", "type", "password"}
+
+
+@control_view(["POST"])
+def extension_add(request: HttpRequest) -> JsonResponse:
+    """A new extension (a user with a softphone by default) in the seeded account."""
+    data = dict(request.json)
+    number = str(data.pop("extension_number"))
+    unknown = set(data) - EXTENSION_FIELDS
+    if unknown:
+        raise BadControlInput(f"unknown fields: {', '.join(sorted(unknown))}")
+    account = Account.objects.order_by("id").first()
+    if Extension.objects.filter(account=account, extension_number=number).exists():
+        raise BadControlInput(f"extension {number} exists")
+    data.setdefault(
+        "name", f"{data.get('first_name', '')} {data.get('last_name', '')}".strip() or f"Extension {number}"
+    )
+    _check_choices(data)
+    extension = Extension.objects.create(
+        id=new_digits_id(9), account=account, extension_number=number, **data
+    )
+    extension.jwt = jwt_for(extension.id)
+    extension.save(update_fields=["jwt"])
+    if extension.type == Extension.USER:
+        Device.objects.create(
+            extension=extension, type="SoftPhone", name=f"{extension.name}'s RingCentral App"
+        )
+    return JsonResponse({"id": extension.id, "extensionNumber": number, "jwt": extension.jwt}, status=201)
+
+
+@control_view(["POST"])
+def extension_update(request: HttpRequest, who: str) -> JsonResponse:
+    """Change an extension (e.g. `{"status": "Disabled"}` or a new e-mail) to exercise mapping."""
+    data = request.json
+    unknown = set(data) - EXTENSION_FIELDS
+    if unknown:
+        raise BadControlInput(f"unknown fields: {', '.join(sorted(unknown))}")
+    _check_choices(data)
+    extension = _extension(who)
+    for field, value in data.items():
+        setattr(extension, field, str(value))
+    extension.save()
+    return JsonResponse({"id": extension.id, "extensionNumber": extension.extension_number})
+
+
+def _check_choices(data: dict) -> None:
+    if "status" in data and data["status"] not in Extension.STATUSES:
+        raise BadControlInput(f"status must be one of {', '.join(Extension.STATUSES)}")
+    if "type" in data and data["type"] not in Extension.TYPES:
+        raise BadControlInput(f"type must be one of {', '.join(Extension.TYPES)}")
 
 
 @control_view(["GET"])

@@ -37,7 +37,9 @@ def jwt_for(extension_id: str) -> str:
 
 
 @transaction.atomic
-def seed() -> Account:
+def seed(*, prune: bool = False) -> Account:
+    """Create or repair the demo account; `prune` (used by reset) also drops extensions and devices
+    added at run time."""
     account, _ = Account.objects.update_or_create(
         id=ACCOUNT_ID, defaults={"company_name": "Arcadium Demo Inc.", "main_number": COMPANY_NUMBER}
     )
@@ -52,6 +54,8 @@ def seed() -> Account:
             "email": "admin@arcadium-demo.test",
             "phone_number": COMPANY_NUMBER,
             "is_admin": True,
+            "type": "User",
+            "status": "Enabled",
             "password": DEMO_PASSWORD,
             "jwt": jwt_for(ACCOUNT_ID),
         },
@@ -67,6 +71,8 @@ def seed() -> Account:
                 "last_name": last,
                 "email": email,
                 "phone_number": phone,
+                "type": "User",
+                "status": "Enabled",
                 "password": DEMO_PASSWORD,
                 "jwt": jwt_for(ext_id),
             },
@@ -74,8 +80,18 @@ def seed() -> Account:
         _seed_devices(extension, ext_id, first)
     Extension.objects.update_or_create(
         id=IVR_ID,
-        defaults={"account": account, "extension_number": "800", "name": "Main IVR", "type": "IvrMenu"},
+        defaults={
+            "account": account,
+            "extension_number": "800",
+            "name": "Main IVR",
+            "type": "IvrMenu",
+            "status": "Enabled",
+        },
     )
+    if prune:
+        seeded = [ACCOUNT_ID, IVR_ID] + [user[0] for user in USERS]
+        Extension.objects.exclude(id__in=seeded).delete()
+        Device.objects.exclude(id__in=[f"{ext_id}{n}" for ext_id in seeded for n in (1, 2)]).delete()
     App.objects.update_or_create(
         client_id=DEMO_CLIENT_ID,
         defaults={"client_secret": DEMO_CLIENT_SECRET, "name": "Arcadium Telephony (demo)"},

@@ -48,6 +48,8 @@ urlpatterns = [
     path("_sim/call-log/count", control_views.call_log_count, name="sim-call-log-count"),
     path("_sim/users", control_views.users, name="sim-users"),
     path("_sim/users/<str:who>/jwt", control_views.user_jwt, name="sim-user-jwt"),
+    path("_sim/extensions", control_views.extension_add, name="sim-extension-add"),
+    path("_sim/extensions/<str:who>", control_views.extension_update, name="sim-extension-update"),
     path("_sim/sessions", control_views.sessions, name="sim-sessions"),
     path("_sim/tokens/expire", control_views.expire_tokens, name="sim-expire-tokens"),
 ]
