@@ -1,0 +1,640 @@
+"""Screen-pop latency on a running server: webhook POST sent → wizard fragment on the user's socket.
+
+daphne serves `arcadium.asgi:application` (DEBUG off, PostgreSQL `arcadium_bench` with the
+1,000,000 numbers of the phone-matching benchmark, Redis channel layer) in a subprocess; this
+process holds 200 authenticated websockets (one per listening staff user, real session cookies)
+and posts RingCentral telephony-session `Setup` notifications for inbound calls open-loop on a
+fixed clock, never waiting for responses. Each fragment is matched to its call by the call id in
+the HTML (`data-call`) and checked against the user the call rang for.
+
+The same load runs twice: against our configuration and against a baseline (the classic
+`channels_redis.core.RedisChannelLayer` and a new database connection per request, Django's
+default), each on a fresh server. `BENCH_SCREEN_POP_SECONDS` shortens the phases;
+`BENCH_SCREEN_POP_PROFILE=<dir>` records py-spy profiles of the server under the 100/s load.
+"""
+
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench import Result, benchmark, median, percentile
+from bench.phone_matching import ENTITY_A, MISS_AREA_CODES, ensure_dataset
+
+USERS = 200
+PHASE_SECONDS = float(os.environ.get("BENCH_SCREEN_POP_SECONDS", "30"))
+RATES = (20, 100)
+WARMUP_CALLS = 60
+POP_TIMEOUT = 5.0
+HTTP_POOL = 32
+USERNAME_PREFIX = "popbench-"
+SUBSCRIPTION_PREFIX = "popbench-sub-"
+VERIFICATION_TOKEN = secrets.token_urlsafe(24)  # per run, as the connector is
+ACCOUNT_ID = "37439510"
+OUR_NUMBER = "+19043014558"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+CALL_ID = re.compile(r'data-call="(\d+)"')
+ROOT = Path(__file__).resolve().parent.parent
+
+CLASSIC_LAYER = "channels_redis.core.RedisChannelLayer"
+PUBSUB_LAYER = "channels_redis.pubsub.RedisPubSubChannelLayer"
+
+
+@dataclass(frozen=True)
+class ServerSetup:
+    label: str
+    env: dict
+
+
+OURS = ServerSetup("ours", {"BENCH_CHANNEL_LAYER": PUBSUB_LAYER})
+BASELINE = ServerSetup("baseline", {"BENCH_CHANNEL_LAYER": CLASSIC_LAYER, "BENCH_DB_POOL": "0"})
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Listener:
+    user_id: int
+    extension_id: str
+    subscription_id: str
+    session_key: str
+
+
+def prepare_users(entity) -> list[Listener]:
+    """200 listening staff users in the benchmark entity, with sessions; calls of earlier runs removed."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from crm.models import Resource
+    from telephony.models import Call, CallEvent, Connector, RingCentralToken, Subscription
+
+    User = get_user_model()
+    Call.objects.filter(entity=entity).delete()
+    CallEvent.objects.filter(subscription_id__startswith=SUBSCRIPTION_PREFIX).delete()
+    names = [f"{USERNAME_PREFIX}{i:03d}" for i in range(USERS)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    User.objects.bulk_create(
+        [User(username=n, password=make_password(None), is_staff=True) for n in names if n not in existing]
+    )
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    have = set(Resource.objects.filter(user__in=users.values()).values_list("user_id", flat=True))
+    Resource.objects.bulk_create(
+        [
+            Resource(
+                user=users[n],
+                entity=entity,
+                display_name=f"Bench Agent {i:03d}",
+                ringcentral_enabled=True,
+                ringcentral_extension_id=f"6300{i:04d}",
+                ringcentral_extension_number=str(1000 + i),
+            )
+            for i, n in enumerate(names)
+            if users[n].pk not in have
+        ]
+    )
+    resources = list(Resource.objects.filter(user__in=users.values()).select_related("user"))
+    # Encrypted fields are rewritten under this run's key (never read: an earlier run's key is gone).
+    connector_id = Connector.objects.filter(entity=entity).values_list("pk", flat=True).first()
+    if connector_id is None:
+        connector_id = Connector.objects.create(entity=entity).pk
+    Connector.objects.filter(pk=connector_id).update(
+        client_id="popbench-client",
+        client_secret=secrets.token_urlsafe(16),
+        jwt_credential="",
+        server_url="http://127.0.0.1:9",
+        account_id=ACCOUNT_ID,
+        status=Connector.Status.CONNECTED,
+        verification_token=VERIFICATION_TOKEN,
+    )
+    expires = datetime.now(UTC) + timedelta(days=7)
+    with_token = set(
+        RingCentralToken.objects.filter(resource__in=resources).values_list("resource_id", flat=True)
+    )
+    RingCentralToken.objects.bulk_create(
+        RingCentralToken(connector_id=connector_id, resource=r, owner_extension_id=r.ringcentral_extension_id)
+        for r in resources
+        if r.pk not in with_token
+    )
+    RingCentralToken.objects.filter(resource__in=resources).update(
+        connector_id=connector_id,
+        access_token=secrets.token_urlsafe(16),
+        refresh_token=secrets.token_urlsafe(16),
+        access_expires_at=expires,
+        refresh_expires_at=expires,
+        is_valid=True,
+    )
+    subscribed = set(
+        Subscription.objects.filter(resource__in=resources).values_list("resource_id", flat=True)
+    )
+    Subscription.objects.bulk_create(
+        Subscription(
+            connector_id=connector_id,
+            resource=r,
+            transport=Subscription.Transport.WEBHOOK,
+            rc_subscription_id=f"{SUBSCRIPTION_PREFIX}{r.ringcentral_extension_id}",
+        )
+        for r in resources
+        if r.pk not in subscribed
+    )
+    Subscription.objects.filter(resource__in=resources).update(
+        connector_id=connector_id, status=Subscription.Status.ACTIVE, expires_at=expires
+    )
+    Resource.objects.filter(pk__in=[r.pk for r in resources]).update(
+        ringcentral_enabled=True, ringcentral_on=True, ringer_on=True
+    )
+    Session.objects.filter(session_key__startswith="popbench").delete()
+    listeners = []
+    for r in sorted(resources, key=lambda r: r.ringcentral_extension_id):
+        store = SessionStore()
+        store["_auth_user_id"] = str(r.user.pk)
+        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_hash"] = r.user.get_session_auth_hash()
+        store.create()
+        listeners.append(
+            Listener(
+                r.user.pk,
+                r.ringcentral_extension_id,
+                f"{SUBSCRIPTION_PREFIX}{r.ringcentral_extension_id}",
+                store.session_key,
+            )
+        )
+    return listeners
+
+
+def caller_numbers(entity_id: int, count: int) -> list[tuple[str, str]]:
+    """(kind, E.164) for the calls: 45% customers' numbers, 40% contacts', 15% nobody's."""
+    from django.db import connection
+
+    rng = random.Random(20261122)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.e164, p.customer_id IS NOT NULL FROM crm_phonenumber p TABLESAMPLE SYSTEM (2) "
+            "LEFT JOIN crm_customer c ON c.id = p.customer_id "
+            "LEFT JOIN crm_contact k ON k.id = p.contact_id "
+            "LEFT JOIN crm_customer kc ON kc.id = k.customer_id "
+            "WHERE p.entity_id = %s AND (c.is_active OR (k.is_active AND kc.is_active))",
+            [entity_id],
+        )
+        rows = cursor.fetchall()
+    customers = [e164 for e164, is_customer in rows if is_customer]
+    contacts = [e164 for e164, is_customer in rows if not is_customer]
+    numbers = []
+    for _ in range(count):
+        pick = rng.random()
+        if pick < 0.45:
+            numbers.append(("customer", rng.choice(customers)))
+        elif pick < 0.85:
+            numbers.append(("contact", rng.choice(contacts)))
+        else:
+            area = rng.choice(MISS_AREA_CODES)
+            numbers.append(("unknown", f"+1{area}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"))
+    return numbers
+
+
+def setup_notification(listener: Listener, session: str, caller: str) -> bytes:
+    """A telephony-session `Setup` notification for an inbound call ringing the listener (API.md §4.3)."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    ext = listener.extension_id
+    return json.dumps(
+        {
+            "uuid": uuid.uuid4().hex,
+            "event": f"/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/telephony/sessions",
+            "timestamp": now,
+            "subscriptionId": listener.subscription_id,
+            "ownerId": ext,
+            "body": {
+                "sequence": 1,
+                "sessionId": str(random.randint(10**11, 10**12 - 1)),
+                "telephonySessionId": session,
+                "serverId": "10.13.22.28.TAM",
+                "eventTime": now,
+                "parties": [
+                    {
+                        "accountId": ACCOUNT_ID,
+                        "extensionId": ext,
+                        "id": f"p-{session[2:]}-2",
+                        "direction": "Inbound",
+                        "to": {"phoneNumber": OUR_NUMBER, "name": "Bench Agent", "extensionId": ext},
+                        "from": {"phoneNumber": caller},
+                        "status": {"code": "Setup", "rcc": False},
+                        "park": {},
+                        "missedCall": False,
+                        "standAlone": False,
+                        "muted": False,
+                    }
+                ],
+                "origin": {"type": "Call"},
+            },
+        }
+    ).encode()
+
+
+# ---------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(setup: ServerSetup, port: int, prefix: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        **setup.env,
+        "DJANGO_SETTINGS_MODULE": "bench.screen_pop_settings",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "REDIS_URL": REDIS_URL,
+        "CHANNELS_PREFIX": prefix,
+        "SECURE_SSL_REDIRECT": "0",  # TLS ends at a proxy in production; loopback here is plain HTTP
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    daphne = str(Path(sys.executable).with_name("daphne"))
+    process = subprocess.Popen(
+        [daphne, "-b", "127.0.0.1", "-p", str(port), "arcadium.asgi:application"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(Path(os.environ.get("TMPDIR", "/tmp")) / f"popbench-daphne-{setup.label}.log", "w"),  # noqa: SIM115
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode} (see /tmp/popbench-daphne-*.log)")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("daphne did not start listening within 60 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def clear_redis(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+# ---------------------------------------------------------------- client
+
+
+class HttpPool:
+    """Keep-alive HTTP/1.1 connections to the server; a request takes an idle one or opens one."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def open(self, count: int) -> None:
+        for _ in range(count):
+            self.idle.append(await asyncio.open_connection("127.0.0.1", self.port))
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str], on_sent) -> int:
+        reader, writer = (
+            self.idle.pop() if self.idle else await asyncio.open_connection("127.0.0.1", self.port)
+        )
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
+            + body
+        )
+        on_sent()
+        status = int((await reader.readline()).split()[1])
+        length, keep = 0, True
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                keep = False
+        await reader.readexactly(length)
+        if keep:
+            self.idle.append((reader, writer))
+        else:
+            writer.close()
+        return status
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+@dataclass
+class Sent:
+    session: str
+    listener: Listener
+    kind: str
+    caller: str
+    sent_at: float = 0.0
+    responded_at: float = 0.0
+    status: int = 0
+
+
+@dataclass
+class Phase:
+    label: str
+    rate: float
+    calls: list[Sent]
+    late_start_ms: list[float] = field(default_factory=list)
+
+
+async def connect_sockets(port: int, listeners: list[Listener], received: list) -> list:
+    from websockets.asyncio.client import connect
+
+    async def one(index: int, listener: Listener):
+        ws = await connect(
+            f"ws://127.0.0.1:{port}/ws/live/",
+            additional_headers={"Cookie": f"sessionid={listener.session_key}"},
+            origin=f"http://127.0.0.1:{port}",
+            max_size=None,
+            open_timeout=30,
+        )
+
+        async def read():
+            async for message in ws:
+                received.append((time.perf_counter(), index, message))
+
+        asyncio.create_task(read())
+        return ws
+
+    sockets = []
+    for start in range(0, len(listeners), 20):
+        batch = listeners[start : start + 20]
+        sockets += await asyncio.gather(*(one(start + i, li) for i, li in enumerate(batch)))
+    return sockets
+
+
+async def run_phase(pool: HttpPool, phase: Phase, received: list) -> None:
+    loop = asyncio.get_running_loop()
+    bodies = [setup_notification(c.listener, c.session, c.caller) for c in phase.calls]
+    headers = {"Verification-Token": VERIFICATION_TOKEN}
+    tasks = []
+    expected = len(received) + len(phase.calls)
+
+    async def send(call: Sent, body: bytes) -> None:
+        def sent():
+            call.sent_at = time.perf_counter()
+
+        try:
+            call.status = await pool.post("/telephony/webhook/", body, headers, sent)
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            call.status = -1
+        call.responded_at = time.perf_counter()
+
+    start = loop.time() + 0.1
+    for index, (call, body) in enumerate(zip(phase.calls, bodies, strict=True)):
+        due = start + index / phase.rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        phase.late_start_ms.append(max(0.0, loop.time() - due) * 1000)
+        tasks.append(asyncio.create_task(send(call, body)))
+    await asyncio.gather(*tasks)
+    deadline = time.perf_counter() + POP_TIMEOUT
+    while len(received) < expected and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # stragglers and duplicates
+
+
+def make_calls(label: str, count: int, listeners: list[Listener], numbers: list, run_id: str) -> list[Sent]:
+    rng = random.Random(label)
+    calls = []
+    for i in range(count):
+        kind, caller = numbers[i % len(numbers)]
+        calls.append(Sent(f"s-{run_id}-{label}-{i:05d}", rng.choice(listeners), kind, caller))
+    return calls
+
+
+async def drive(
+    port: int, listeners: list[Listener], phases: list[Phase], profile_dir: Path | None, pid: int
+):
+    received: list = []
+    sockets = await connect_sockets(port, listeners, received)
+    pool = HttpPool(port)
+    await pool.open(HTTP_POOL)
+    phase_messages = {}
+    try:
+        for phase in phases:
+            first = len(received)
+            print(f"  {phase.label}: {len(phase.calls)} calls at {phase.rate:g}/s", flush=True)
+            spy = None
+            if profile_dir is not None and phase.label != "warm-up":
+                spy = start_profile(profile_dir, pid, phase)
+            await run_phase(pool, phase, received)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                await asyncio.to_thread(spy.wait)
+            phase_messages[phase.label] = received[first:]
+    finally:
+        pool.close()
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return len(sockets), phase_messages
+
+
+def start_profile(profile_dir: Path, pid: int, phase: Phase) -> subprocess.Popen:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    out = profile_dir / f"{phase.label.replace('/', '-')}.txt"
+    print(f"  profiling the server with py-spy into {out}", flush=True)
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "500",
+            "--format",
+            "raw",
+            "--threads",
+            "--nonblocking",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=open(profile_dir / f"{phase.label.replace('/', '-')}.log", "w"),  # noqa: SIM115
+    )
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass
+class PhaseFigures:
+    latencies_ms: list[float]
+    response_ms: list[float]
+    lost: int
+    wrong_user: int
+    errors: int
+    statuses: dict
+    sent: int
+    late_ms: float
+
+
+def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFigures:
+    from telephony.models import Call
+
+    by_session = {c.session: c for c in phase.calls}
+    rows = Call.objects.filter(telephony_session_id__in=list(by_session)).values_list(
+        "pk", "telephony_session_id", "resource__user_id"
+    )
+    by_pk = {pk: (by_session[tsid], user_id) for pk, tsid, user_id in rows}
+    first_seen: dict[int, float] = {}
+    wrong = 0
+    for at, socket_index, text in messages:
+        found = CALL_ID.search(text)
+        if not found or int(found.group(1)) not in by_pk:
+            continue
+        pk = int(found.group(1))
+        call, user_id = by_pk[pk]
+        if listeners[socket_index].user_id != user_id or call.listener.user_id != user_id:
+            wrong += 1
+            continue
+        first_seen.setdefault(pk, at)
+    latencies = []
+    seen_sessions = set()
+    for pk, at in first_seen.items():
+        call = by_pk[pk][0]
+        if at - call.sent_at <= POP_TIMEOUT:
+            latencies.append((at - call.sent_at) * 1000)
+            seen_sessions.add(call.session)
+    responses = [(c.responded_at - c.sent_at) * 1000 for c in phase.calls if c.status == 200]
+    return PhaseFigures(
+        latencies_ms=latencies,
+        response_ms=responses,
+        lost=len(phase.calls) - len(seen_sessions),
+        wrong_user=wrong,
+        errors=sum(c.status != 200 for c in phase.calls),
+        statuses=dict(Counter(c.status for c in phase.calls)),
+        sent=len(phase.calls),
+        late_ms=max(phase.late_start_ms, default=0.0),
+    )
+
+
+def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None) -> dict[str, PhaseFigures]:
+    run_id = uuid.uuid4().hex[:8]
+    prefix = f"popbench-{run_id}-"
+    port = free_port()
+    count = {rate: int(rate * PHASE_SECONDS) for rate in RATES}
+    phases = [Phase("warm-up", 20, make_calls("warm", WARMUP_CALLS, listeners, numbers[::-1], run_id))]
+    offset = 0
+    for rate in RATES:
+        chunk = numbers[offset:] + numbers[:offset]
+        phases.append(Phase(f"{rate}/s", rate, make_calls(f"r{rate}", count[rate], listeners, chunk, run_id)))
+        offset += count[rate]
+    print(f"{setup.label}: daphne on 127.0.0.1:{port} ({setup.env})", flush=True)
+    process = start_server(setup, port, prefix)
+    try:
+        connected, messages = asyncio.run(
+            drive(port, listeners, phases, profile_dir and profile_dir / setup.label, process.pid)
+        )
+    finally:
+        stop_server(process)
+        clear_redis(prefix)
+    if connected != len(listeners):
+        raise RuntimeError(f"only {connected} of {len(listeners)} websockets connected")
+    figures = {}
+    for phase in phases[1:]:
+        figures[phase.label] = f = analyse(phase, messages[phase.label], listeners)
+        print(
+            f"  {setup.label} {phase.label}: p50 {median(f.latencies_ms) if f.latencies_ms else float('nan'):.1f} ms, "
+            f"p99 {percentile(f.latencies_ms, 99) if f.latencies_ms else float('nan'):.1f} ms, "
+            f"lost {f.lost}/{f.sent}, wrong user {f.wrong_user}, statuses {f.statuses}, "
+            f"client send lag max {f.late_ms:.1f} ms",
+            flush=True,
+        )
+    return figures
+
+
+def results_for(label: str, figures: dict[str, PhaseFigures], targets: bool) -> list[Result]:
+    low, high = (f"{rate}/s" for rate in RATES)
+    results = []
+
+    def stat(name, samples, pct, target, unit="ms"):
+        value = (median(samples) if pct == 50 else percentile(samples, pct)) if samples else float("inf")
+        results.append(Result(f"{label} {name}", value, unit, target if targets else None))
+
+    lo, hi = figures[low], figures[high]
+    stat(f"{low} pop p50", lo.latencies_ms, 50, 10)
+    stat(f"{low} pop p99", lo.latencies_ms, 99, 30)
+    stat(f"{low} pop max", lo.latencies_ms, 100, None)
+    stat(f"{high} pop p50", hi.latencies_ms, 50, None)
+    stat(f"{high} pop p99", hi.latencies_ms, 99, 100)
+    stat(f"{high} pop max", hi.latencies_ms, 100, None)
+    note = f"no fragment within {POP_TIMEOUT:g} s"
+    results.append(Result(f"{label} {low} lost popups", lo.lost, "calls", None, note=f"of {lo.sent}; {note}"))
+    results.append(
+        Result(
+            f"{label} {high} lost popups",
+            hi.lost,
+            "calls",
+            0 if targets else None,
+            note=f"of {hi.sent}; {note}",
+        )
+    )
+    stat(f"{low} webhook response p99", lo.response_ms, 99, None)
+    stat(f"{high} webhook response p50", hi.response_ms, 50, None)
+    stat(f"{high} webhook response p99", hi.response_ms, 99, 50)
+    errors = lo.errors + hi.errors
+    results.append(Result(f"{label} webhook non-200", errors, "calls", 0 if targets else None))
+    wrong = lo.wrong_user + hi.wrong_user
+    results.append(Result(f"{label} wrong-user deliveries", wrong, "fragments", 0))
+    return results
+
+
+@benchmark("screen_pop")
+def run() -> list[Result]:
+    from crm.models import Entity
+
+    entity_ids = ensure_dataset()
+    entity = Entity.objects.get(pk=entity_ids[ENTITY_A])
+    listeners = prepare_users(entity)
+    total = WARMUP_CALLS + sum(int(rate * PHASE_SECONDS) for rate in RATES)
+    numbers = caller_numbers(entity.pk, total)
+    profile = os.environ.get("BENCH_SCREEN_POP_PROFILE")
+    profile_dir = Path(profile).resolve() if profile else None
+    setups = [OURS] if os.environ.get("BENCH_SCREEN_POP_ONLY_OURS") else [OURS, BASELINE]
+    from django.db import connection
+
+    results = [Result("websocket connections", USERS, "users", note="one per listening staff user")]
+    for setup in setups:
+        connection.close()  # the baseline's server deletes nothing, but keep no idle transaction open
+        figures = run_server(setup, listeners, numbers, profile_dir)
+        note = "classic RedisChannelLayer, new DB connection per request" if setup is BASELINE else ""
+        block = results_for(setup.label, figures, targets=setup is OURS)
+        if note:
+            block = [Result(r.metric, r.value, r.unit, r.target, note=r.note or note) for r in block]
+        results += block
+    return results
