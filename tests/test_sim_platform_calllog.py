@@ -228,3 +228,24 @@ def test_comma_separated_ids_get_a_207_multipart_batch_the_sdk_can_read(simulato
     assert [p.response().status_code for p in parts] == [200, 404, 200]
     assert parts[0].json_dict()["id"] == one["id"] and parts[2].json_dict()["id"] == two["id"]
     assert parts[1].json_dict()["errors"][0]["errorCode"] == "CMN-102"
+
+
+def test_deleted_records_leave_the_log_and_show_in_isync_with_show_deleted(simulator, platform):
+    old = add_call(simulator, hours_ago=3)
+    full = platform.get("/restapi/v1.0/account/~/extension/~/call-log-sync", {"recordCount": 10}).json_dict()
+    now = datetime.now(UTC)
+    response = platform.delete(
+        "/restapi/v1.0/account/~/extension/~/call-log", query_params={"dateTo": iso(now)}
+    )
+    assert response.response().status_code == 204
+    assert platform.get("/restapi/v1.0/account/~/extension/~/call-log").json_dict()["records"] == []
+    token = full["syncInfo"]["syncToken"]
+    hidden = platform.get(
+        "/restapi/v1.0/account/~/extension/~/call-log-sync", {"syncType": "ISync", "syncToken": token}
+    )
+    assert hidden.json_dict()["records"] == []
+    shown = platform.get(
+        "/restapi/v1.0/account/~/extension/~/call-log-sync",
+        {"syncType": "ISync", "syncToken": token, "showDeleted": "true"},
+    ).json_dict()["records"]
+    assert [(r["id"], r["deleted"]) for r in shown] == [(old["id"], True)]

@@ -12,6 +12,7 @@ from telephony.simulator.platform.api import (
     batch_ids,
     error_body,
     invalid_parameter,
+    missing_permission,
     multipart_response,
     not_found,
     paged_response,
@@ -114,9 +115,21 @@ def company_call_log(request: HttpRequest, account_id: str) -> JsonResponse:
     return _list(request, account_id, None)
 
 
-@rc_api(group="Heavy", permission="ReadCallLog")
-def extension_call_log(request: HttpRequest, account_id: str, extension_id: str) -> JsonResponse:
+@rc_api(group="Heavy", methods=("GET", "DELETE"), permission="ReadCallLog")
+def extension_call_log(request: HttpRequest, account_id: str, extension_id: str) -> HttpResponse:
+    if request.method == "DELETE":
+        return _delete(request, extension_id)
     return _list(request, account_id, extension_id)
+
+
+def _delete(request: HttpRequest, extension_id: str) -> HttpResponse:
+    """Delete (RingCentral keeps them for ISync `showDeleted`) the extension's records up to `dateTo`."""
+    if "EditCallLog" not in request.rc_token.scope.split():
+        raise missing_permission("EditCallLog")
+    date_to = _date_param(request, "dateTo") or timezone.now()
+    records = _scope(request, extension_id).filter(deleted=False, start_time__lte=date_to)
+    records.update(deleted=True, last_modified_time=timezone.now())
+    return HttpResponse(status=204)
 
 
 def _one(request: HttpRequest, account_id: str, extension_id: str | None, record_id: str) -> HttpResponse:

@@ -98,7 +98,7 @@ class App(models.Model):
     redirect_uris = models.JSONField(default=list, blank=True)
     permissions = models.CharField(
         max_length=500,
-        default="ReadAccounts ReadCallLog ReadCallRecording CallControl WebhookSubscriptions "
+        default="ReadAccounts ReadCallLog EditCallLog ReadCallRecording CallControl WebhookSubscriptions "
         "ReadPresence RingOut TelephonySessions WebSocket",
     )
     allow_dev_redirects = models.BooleanField(default=True)

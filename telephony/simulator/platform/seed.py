@@ -94,7 +94,11 @@ def seed(*, prune: bool = False) -> Account:
         Device.objects.exclude(id__in=[f"{ext_id}{n}" for ext_id in seeded for n in (1, 2)]).delete()
     App.objects.update_or_create(
         client_id=DEMO_CLIENT_ID,
-        defaults={"client_secret": DEMO_CLIENT_SECRET, "name": "Arcadium Telephony (demo)"},
+        defaults={
+            "client_secret": DEMO_CLIENT_SECRET,
+            "name": "Arcadium Telephony (demo)",
+            "permissions": App._meta.get_field("permissions").default,
+        },
     )
     return account
 
