@@ -57,10 +57,12 @@ def customer_calls(request, pk: int):
     }
     if request.htmx and request.htmx.target == "calls-results":
         return render(request, "callreports/calls_tab.html#results", context)
+    from crm.views import account_tabs as all_account_tabs  # crm.views imports this module
+
     page_context = {
         "customer": customer,
         "tab": "calls",
-        "account_tabs": account_tabs(customer),
+        "account_tabs": all_account_tabs(customer),
         "tab_html": render_to_string("callreports/calls_tab.html", context, request=request),
     }
     template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
