@@ -43,11 +43,13 @@
     return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
   }
   function tick() {
+    // Write only real changes: the page's MutationObserver sees every write, and a write that
+    // always happened would feed it forever.
     document.querySelectorAll(".call-timer").forEach(function (el) {
       var since = Date.parse(el.dataset.since);
-      if (isNaN(since)) { el.textContent = ""; return; }
       var until = el.dataset.running === "1" ? Date.now() : Date.parse(el.dataset.until);
-      el.textContent = isNaN(until) ? "" : format((until - since) / 1000);
+      var text = isNaN(since) || isNaN(until) ? "" : format((until - since) / 1000);
+      if (el.textContent !== text) el.textContent = text;
     });
   }
 
