@@ -1,11 +1,13 @@
 """The wizard's HTTP side: reopen, re-sync after a reconnect, choose a match, buttons, notes."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from callreports.services import call_note_save
 from crm.access import entity_required
 from telephony import push, wizard
 from telephony.call_control import CallControlError, call_control
@@ -82,15 +84,13 @@ def control(request, pk: int, action: str):
 @entity_required
 @require_POST
 def call_note(request, pk: int):
-    from callreports.notes import save_call_note
-
     call = get_own_call(request, pk)
     context = {"call": call}
     try:
-        save_call_note(call=call, user=request.user, text=request.POST.get("text", ""))
+        call_note_save(call=call, user=request.user, text=request.POST.get("text", ""))
         context["note_saved"] = timezone.localtime()
-    except ValueError as exc:
-        context["note_error"] = str(exc)
+    except ValidationError as exc:
+        context["note_error"] = " ".join(exc.messages)
     return render(request, f"{wizard.WIZARD}#note-status", context)
 
 
