@@ -180,6 +180,12 @@ class Subscription(models.Model):
     last_event_at = models.DateTimeField(null=True, blank=True)
     # WebSocket transport: the listener process stamps this while its connection is up.
     listener_seen_at = models.DateTimeField(null=True, blank=True)
+    # The user's RingCentral presence, from presence events (or read when DND is switched).
+    presence_status = models.CharField(max_length=20, blank=True)  # Available | Busy | Offline
+    telephony_status = models.CharField(max_length=20, blank=True)  # NoCall | Ringing | CallConnected…
+    dnd_status = models.CharField(max_length=40, blank=True)  # TakeAllCalls | DoNotAcceptAnyCalls…
+    presence_sequence = models.BigIntegerField(null=True, blank=True)
+    presence_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -211,13 +217,14 @@ class Call(models.Model):
         OUTBOUND = "outbound", "Outbound"
 
     class State(models.TextChoices):
+        DIALLING = "dialling", "Dialling…"  # an outbound call placed from Arcadium, not ringing yet
         RINGING = "ringing", "Ringing"
         ON_CALL = "on_call", "On call"
         ON_HOLD = "on_hold", "On hold"
         ENDED = "ended", "Ended"
         MISSED = "missed", "Missed call"
 
-    LIVE_STATES = (State.RINGING, State.ON_CALL, State.ON_HOLD)
+    LIVE_STATES = (State.DIALLING, State.RINGING, State.ON_CALL, State.ON_HOLD)
 
     entity = models.ForeignKey("crm.Entity", on_delete=models.PROTECT, related_name="calls")
     resource = models.ForeignKey(
@@ -226,6 +233,8 @@ class Call(models.Model):
     telephony_session_id = models.CharField(max_length=64, blank=True)
     session_id = models.CharField(max_length=32, blank=True)
     call_log_id = models.CharField(max_length=64, blank=True)
+    # Click-to-dial through RingOut: RingCentral's RingOut id (for status and cancel).
+    ring_out_id = models.CharField("RingOut id", max_length=100, blank=True)
     party_id = models.CharField("the resource's party id", max_length=80, blank=True)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     state = models.CharField(max_length=8, choices=State.choices, default=State.RINGING)

@@ -56,6 +56,7 @@ from telephony.ringcentral.oauth import (
     revoke,
     save_tokens,
 )
+from telephony.ringcentral.presence import Presence, call_out, get_presence, set_dnd_status
 from telephony.ringcentral.session import Session, connector_session, session_for
 from telephony.ringcentral.stream import TelephonyStream
 from telephony.ringcentral.subscriptions import (
@@ -98,6 +99,7 @@ __all__ = [
     "InvalidRequest",
     "NotFound",
     "RateLimited",
+    "Presence",
     "RecordingInfo",
     "RecordingStream",
     "RingCentralError",
@@ -112,6 +114,7 @@ __all__ = [
     "authorize_url",
     "call_log_pages",
     "call_log_url",
+    "call_out",
     "cancel_ring_out",
     "connector_session",
     "create_webhook_subscription",
@@ -124,6 +127,7 @@ __all__ = [
     "fresh_token",
     "get_call_session",
     "get_extension",
+    "get_presence",
     "get_subscription",
     "hold",
     "ignore",
@@ -142,6 +146,7 @@ __all__ = [
     "ring_out_status",
     "save_tokens",
     "session_for",
+    "set_dnd_status",
     "set_muted",
     "transfer",
     "unhold",
