@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from callreports import services
 from callreports.forms import ActionForm
@@ -162,8 +163,12 @@ def action_edit(request, pk: int):
             messages.success(request, "Action updated.")
             for warning in form.warnings:
                 messages.warning(request, warning)
+            if request.htmx:
+                return HttpResponseClientRedirect(action.get_absolute_url())
             return redirect(action)
     context = {**_form_context(form=form, form_url=form_url), "action": action, "nav": "actions"}
+    if request.htmx:
+        return render(request, FORM, context)
     return render(request, "callreports/actions_form.html", context, status=400 if form.errors else 200)
 
 
