@@ -7,6 +7,7 @@ never receives state the database does not have yet.
 """
 
 import logging
+import time
 from typing import TypedDict
 
 from asgiref.sync import async_to_sync
@@ -32,17 +33,28 @@ def send_html(*, user_id: int, html: str) -> None:
     transaction.on_commit(lambda: _group_send(user_group(user_id), message))
 
 
+# After a failed send, skip sending for a few seconds: each attempt against a Redis that is down
+# costs the redis client's retries (~0.6 s), and pushes run inside RingCentral's webhook request.
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
+_paused_until = 0.0
+
+
 def _group_send(group: str, message: dict) -> None:
+    global _paused_until
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or time.monotonic() < _paused_until:
         return
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception:
         # Channel layers are at-most-once and the page re-fetches its live state when its socket
         # reopens, so a lost push is repaired; losing the request that caused it would not be.
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
         logger.warning(
-            "Live update to %s could not be sent; tabs will catch up on reconnect", group, exc_info=True
+            "Live updates paused for %ss: could not send to %s; tabs catch up when their socket reopens",
+            PAUSE_AFTER_FAILURE_SECONDS,
+            group,
+            exc_info=True,
         )
 
 
