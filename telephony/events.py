@@ -8,6 +8,7 @@ to its Call under a row lock. A failure while applying leaves the event stored w
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,8 @@ from django.utils import timezone
 from crm.models import Resource
 from telephony.call_state import apply_party_change
 from telephony.models import Call, CallEvent, Subscription
+from telephony.outbound import claim_dialled_call
+from telephony.presence import apply_presence_event, is_presence_event
 from telephony.notifications import (
     PartyChange,
     TelephonyNotification,
@@ -26,9 +29,11 @@ from telephony.notifications import (
 
 logger = logging.getLogger(__name__)
 
-# Called after a call changed and the change committed: (call, rang_first_time). The call
-# wizard registers itself here so this module does not depend on rendering.
+# Called inside the transaction that changed a call: (call, rang_first_time). Listeners defer
+# whatever leaves the process (pushes, tasks) with transaction.on_commit. The call wizard
+# registers itself here so this module does not depend on rendering.
 call_listeners: list[Callable[[Call, bool], None]] = []
+LAST_EVENT_PRECISION = timedelta(minutes=1)
 
 
 class Outcome(StrEnum):
@@ -47,9 +52,15 @@ def find_subscription(subscription_id: str) -> Subscription | None:
 
 
 def ingest(payload: dict, *, subscription: Subscription) -> Outcome:
-    """Store a notification once and apply it. Raises MalformedNotification before storing anything."""
+    """Store a notification once and apply it. Raises MalformedNotification before storing anything.
+
+    Storing, applying and the listeners' writes share one transaction: every COMMIT waits for a
+    WAL flush, the dearest step of a webhook (bench/screen_pop.py). Applying runs under a
+    savepoint, so a failure still leaves the event stored with its error.
+    """
     uuid, subscription_id = read_envelope(payload)
     notification = read_telephony(payload) if is_telephony_event(payload) else None
+    now = timezone.now()
     try:
         with transaction.atomic():
             event = CallEvent.objects.create(
@@ -57,14 +68,23 @@ def ingest(payload: dict, *, subscription: Subscription) -> Outcome:
                 subscription_id=subscription_id,
                 telephony_session_id=notification.telephony_session_id if notification else "",
                 payload=payload,
+                processed_at=None if notification else now,
             )
-    except IntegrityError:
+            outcome = _apply_stored(event, notification, subscription.resource) if notification else None
+            if is_presence_event(payload):
+                apply_presence_event(payload, subscription=subscription)
+            _touch(subscription, now)
+    except IntegrityError:  # the uuid is stored already: the first statement failed, nothing else ran
         return Outcome.DUPLICATE
-    Subscription.objects.filter(pk=subscription.pk).update(last_event_at=timezone.now())
-    if notification is None:
-        CallEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now())
-        return Outcome.STORED
-    return _apply_stored(event, notification, subscription.resource)
+    return outcome or Outcome.STORED
+
+
+def _touch(subscription: Subscription, now) -> None:
+    # "Last event received" is shown to the minute; rewriting the row on every event would also
+    # make concurrent events of one user queue behind each other's transactions on its lock.
+    if subscription.last_event_at is None or now - subscription.last_event_at > LAST_EVENT_PRECISION:
+        Subscription.objects.filter(pk=subscription.pk).update(last_event_at=now)
+        subscription.last_event_at = now
 
 
 def _apply_stored(event: CallEvent, notification: TelephonyNotification, resource: Resource) -> Outcome:
@@ -107,6 +127,9 @@ def _lock_call(
     call = calls.filter(**key).first()
     if call is not None:
         return call, False
+    claimed = claim_dialled_call(resource=resource, notification=notification, party=party)
+    if claimed is not None:  # the first event of a call the user dialled from Arcadium
+        return claimed, False
     inbound = party.direction.lower() != "outbound"
     try:
         with transaction.atomic():
@@ -147,13 +170,14 @@ def apply_notification(notification: TelephonyNotification, *, resource: Resourc
         call.resource = call.resource or resource
         call.save()
         rang_first_time = call.state == Call.State.RINGING and not was_ringing and call.answered_at is None
-        transaction.on_commit(lambda: _notify(call, rang_first_time))
+        _notify(call, rang_first_time)
     return True
 
 
 def _notify(call: Call, rang_first_time: bool) -> None:
     for listener in call_listeners:
         try:
-            listener(call, rang_first_time)
+            with transaction.atomic():  # a failing listener rolls back its own writes, not the call's
+                listener(call, rang_first_time)
         except Exception:
             logger.exception("A call listener failed for call %s", call.pk)

@@ -147,7 +147,7 @@ def _start_reverse_lookup(call: Call) -> None:
         from telephony.tasks import reverse_lookup_task
     except ImportError:  # the lookup task ships with the unknown-callers feature
         return
-    transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk))
+    transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk), robust=True)
 
 
 def choose_match(*, call: Call, kind: str, pk: int) -> bool:
