@@ -22,6 +22,13 @@ def _call_for_user(request) -> Call | None:
     return get_object_or_404(Call.objects.for_entity(request.entity), pk=int(call_id))
 
 
+def _refresh_wizard(call: Call) -> None:
+    """The call is matched now: every tab of the call's user redraws the wizard's header with the name."""
+    from telephony import push, wizard
+
+    push.send_html(user_id=call.resource.user_id, html=wizard.render_live_parts(call))
+
+
 @entity_required
 @require_POST
 def create_from_caller(request):
@@ -34,6 +41,8 @@ def create_from_caller(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if call is not None and call.resource_id:
+                _refresh_wizard(call)
             if not request.htmx:
                 return redirect(record)
             response = render(request, PANEL, {"created": record, "call": call})

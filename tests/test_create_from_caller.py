@@ -182,3 +182,40 @@ def test_the_customer_select_is_searchable_within_the_entity(staff_client, entit
     ]
     assert names("415 555 0199") == [f"Phone Match Ltd ({with_phone.account_number})"]
     assert names("nobody") == []
+
+
+def test_the_wizard_header_of_every_tab_follows_the_new_record(
+    staff_client, resource, customer, call, django_capture_on_commit_callbacks
+):
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from telephony.push import user_group
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(resource.user_id), channel)
+
+    async def receive():
+        return await asyncio.wait_for(layer.receive(channel), 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        htmx_post(
+            staff_client,
+            {
+                "call": call.pk,
+                "kind": "contact",
+                "number": NUMBER,
+                "customer": customer.pk,
+                "first_name": "Luc",
+                "last_name": "Tremblay",
+                "label": "mobile",
+            },
+        )
+
+    status = BeautifulSoup(async_to_sync(receive)()["html"], "html.parser").find(id=f"call-{call.pk}-status")
+    assert status["hx-swap-oob"] == "true"
+    assert status.select_one(".caller-name").get_text() == "Luc Tremblay"
+    async_to_sync(layer.group_discard)(user_group(resource.user_id), channel)
