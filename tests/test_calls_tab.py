@@ -63,7 +63,11 @@ def test_the_list_shows_calls_with_the_customer_and_its_contacts_newest_first(
     )
     CallNote.objects.create(entity=customer.entity, call=older, text="Asked about the late order")
     Action.objects.create(
-        entity=customer.entity, subject="Resend invoice 1042", assignee=resource, customer=customer, call=older
+        entity=customer.entity,
+        subject="Resend invoice 1042",
+        assignee=resource,
+        customer=customer,
+        call=older,
     )
     make_call(CustomerFactory(entity=customer.entity))  # another customer's call
 
@@ -103,7 +107,7 @@ def test_htmx_filter_answers_only_the_results_fragment(staff_client, customer):
         f"{tab(customer)}?direction=inbound", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="calls-results"
     )
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="calls-results">') and "<nav class=\"tabs\"" not in html
+    assert html.lstrip().startswith('<div id="calls-results">') and '<nav class="tabs"' not in html
     tab_body = staff_client.get(tab(customer), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="tab-body")
     assert tab_body.content.decode().lstrip().startswith('<section id="tab-body"')
 
@@ -130,7 +134,9 @@ def test_pages_go_older_and_newer_by_cursor_with_real_links(staff_client, custom
 
 
 def test_no_calls_shows_connector_status_and_offers_a_manual_sync(staff_client, customer, entity):
-    Connector.objects.create(entity=entity, client_id="a", client_secret="b", status=Connector.Status.CONNECTED)
+    Connector.objects.create(
+        entity=entity, client_id="a", client_secret="b", status=Connector.Status.CONNECTED
+    )
     page = BeautifulSoup(staff_client.get(tab(customer)).content, "html.parser")
     help_box = page.select_one("#troubleshoot").get_text(" ", strip=True)
     assert "Connected" in help_box and "Last sync: never" in help_box
@@ -138,8 +144,12 @@ def test_no_calls_shows_connector_status_and_offers_a_manual_sync(staff_client, 
 
 
 def test_call_detail_says_which_number_matched_which_record(staff_client, customer, contact):
-    call = make_call(customer, contact=contact, matched_on="Mobile phone +1 514-555-0142 of contact Jane Smith")
-    page = BeautifulSoup(staff_client.get(reverse("callreports-call-detail", args=[call.pk])).content, "html.parser")
+    call = make_call(
+        customer, contact=contact, matched_on="Mobile phone +1 514-555-0142 of contact Jane Smith"
+    )
+    page = BeautifulSoup(
+        staff_client.get(reverse("callreports-call-detail", args=[call.pk])).content, "html.parser"
+    )
     match = page.select_one("#match").get_text(" ", strip=True)
     assert "ACME Corp" in match and "Jane Smith" in match and "Mobile phone +1 514-555-0142" in match
     assert "Not recorded" in page.select_one("#recording").get_text()

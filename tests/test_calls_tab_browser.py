@@ -21,8 +21,16 @@ def synced(entity, customer, simulator_settings):
     jane = ContactFactory(customer=customer, first_name="Jane", last_name="Smith")
     PhoneNumberFactory(contact=jane, raw="514.555.0142", label="mobile")
     connector = connect(entity, simulator_settings, user=staff.user)
-    recorded = add_record(simulator_settings, number="+12125550100", recorded=True, duration=42, minutes_ago=30)
-    add_record(simulator_settings, number="+15145550142", direction="Outbound", result="Call connected", minutes_ago=90)
+    recorded = add_record(
+        simulator_settings, number="+12125550100", recorded=True, duration=42, minutes_ago=30
+    )
+    add_record(
+        simulator_settings,
+        number="+15145550142",
+        direction="Outbound",
+        result="Call connected",
+        minutes_ago=90,
+    )
     add_record(simulator_settings, number="+12125550100", result="Missed", duration=9, minutes_ago=200)
     assert sync.connector_sync(connector_id=connector.pk).result == "ok"
     return staff, Call.objects.get(call_log_id=recorded["id"])
@@ -60,7 +68,9 @@ def test_it_shows_the_accounts_calls_and_plays_a_recording(
     assert js_errors(page) == []
 
 
-def test_the_connector_page_at_a_glance(live_app_factory, browser, _browser_contexts, synced, simulator_settings):
+def test_the_connector_page_at_a_glance(
+    live_app_factory, browser, _browser_contexts, synced, simulator_settings
+):
     from tests.browser import login, new_page
 
     staff, _ = synced
@@ -71,7 +81,7 @@ def test_the_connector_page_at_a_glance(live_app_factory, browser, _browser_cont
     expect(page.locator("#connector-status")).to_contain_text("Connected")
     expect(page.locator("#sync-status")).to_contain_text("Up to date")
     expect(page.locator("tr.unmapped")).to_have_count(3)  # admin, Bob, Carol: no resource with their email
-    expect(page.locator("tr[data-extension=\"62264001\"]")).to_contain_text("Mapped")
+    expect(page.locator('tr[data-extension="62264001"]')).to_contain_text("Mapped")
     screenshot(page, "connector-page")
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator("#sync-status")).to_contain_text("unchanged")

@@ -32,7 +32,11 @@ def soup(response) -> BeautifulSoup:
 def test_staff_without_the_permission_get_403_on_every_admin_url(staff_client):
     for name in ["telephony-connector", "telephony-connector-mapping"]:
         assert staff_client.get(reverse(name)).status_code == 403
-    for name in ["telephony-connector-settings", "telephony-connector-connect", "telephony-connector-disconnect"]:
+    for name in [
+        "telephony-connector-settings",
+        "telephony-connector-connect",
+        "telephony-connector-disconnect",
+    ]:
         assert staff_client.post(reverse(name)).status_code == 403
 
 
@@ -63,7 +67,12 @@ def test_settings_are_saved_and_the_secret_is_write_only(admin_client, entity, s
 
 
 def test_webhook_mode_without_a_public_url_is_a_form_error(admin_client, entity, simulator_settings):
-    data = {"client_id": "a", "client_secret": "b", "server_url": simulator_settings.url, "delivery_mode": "webhook"}
+    data = {
+        "client_id": "a",
+        "client_secret": "b",
+        "server_url": simulator_settings.url,
+        "delivery_mode": "webhook",
+    }
     response = admin_client.post(reverse("telephony-connector-settings"), data)
     assert response.status_code == 400
     assert "public address" in soup(response).select_one("#connector-settings").get_text()
@@ -73,7 +82,10 @@ def test_webhook_mode_without_a_public_url_is_a_form_error(admin_client, entity,
 def test_connect_with_jwt_maps_extensions_by_email_and_shows_status(admin_client, entity, simulator_settings):
     staff = alice(entity)
     Connector.objects.create(
-        entity=entity, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, server_url=simulator_settings.url
+        entity=entity,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        server_url=simulator_settings.url,
     )
     jwt = simulator_settings.control.jwt("100")
     response = admin_client.post(reverse("telephony-connector-connect"), {"jwt_credential": jwt})
@@ -92,14 +104,21 @@ def test_connect_with_jwt_maps_extensions_by_email_and_shows_status(admin_client
 
 def test_a_refused_jwt_is_an_error_on_the_page(admin_client, entity, simulator_settings):
     Connector.objects.create(
-        entity=entity, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, server_url=simulator_settings.url
+        entity=entity,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        server_url=simulator_settings.url,
     )
-    response = admin_client.post(reverse("telephony-connector-connect"), {"jwt_credential": "not-a-jwt"}, follow=True)
+    response = admin_client.post(
+        reverse("telephony-connector-connect"), {"jwt_credential": "not-a-jwt"}, follow=True
+    )
     assert "could not be connected" in response.content.decode()
     assert Connector.objects.get(entity=entity).status == Connector.Status.ERROR
 
 
-def test_mapping_table_highlights_unmapped_and_accepts_a_manual_override(admin_client, entity, simulator_settings):
+def test_mapping_table_highlights_unmapped_and_accepts_a_manual_override(
+    admin_client, entity, simulator_settings
+):
     staff = alice(entity)
     bob = ResourceFactory(entity=entity, display_name="Robert (no matching email)")
     connect(entity, simulator_settings)

@@ -25,7 +25,9 @@ def audio_url(call) -> str:
     return reverse("telephony-call-recording", args=[call.pk])
 
 
-def test_a_permitted_user_streams_the_recording_and_can_seek(staff_client, resource, recorded_call, simulator):
+def test_a_permitted_user_streams_the_recording_and_can_seek(
+    staff_client, resource, recorded_call, simulator
+):
     grant(resource.user, "listen_recordings")
     whole = staff_client.get(audio_url(recorded_call))
     assert whole.status_code == 200 and whole["Content-Type"].startswith("audio/")

@@ -133,6 +133,24 @@ def test_rate_limits_are_waited_out_and_the_refused_page_asked_again(connector, 
     assert state.rate_limit_waits == len(waits) and state.pages == 3 and state.last_error == ""
 
 
+def no_prefetch(monkeypatch):
+    """Fetch page by page, so a fault injected after page 1 is met by page 2, not a later one."""
+    monkeypatch.setattr(sync, "prefetched", lambda pages, **kwargs: pages)
+
+
+def test_prefetching_keeps_page_order_and_hands_over_the_fetch_error():
+    def pages():
+        yield 1
+        yield 2
+        raise sync.rc.RingCentralUnavailable("down")
+
+    seen = []
+    with pytest.raises(sync.rc.RingCentralUnavailable):
+        for page in sync.prefetched(pages()):
+            seen.append(page)
+    assert seen == [1, 2]
+
+
 def _fail_after_first_page(monkeypatch, action):
     real = sync.upsert_records
     pages = []
@@ -151,21 +169,24 @@ def _fail_after_first_page(monkeypatch, action):
 def test_an_outage_mid_run_keeps_the_cursor_and_the_next_run_resumes(connector, simulator, monkeypatch):
     monkeypatch.setattr(sync, "PER_PAGE", 100)
     simulator.control.generate_call_log(250, days=1, seed=8)
+    no_prefetch(monkeypatch)
     _fail_after_first_page(monkeypatch, lambda: simulator.control.add_fault("call-log", status=503))
 
     failed = run(connector)
 
     assert failed.result == "error" and "unavailable" in failed.error
     state = CallLogSync.objects.get(connector=connector)
-    assert state.last_result == "error" and state.error_count == 1 and "page=2" in state.next_url
-    assert Call.objects.count() == 100 and not state.running
+    written = Call.objects.count()
+    assert written == 100 and "page=2&" in state.next_url
+    assert state.last_result == "error" and state.error_count == 1 and not state.running
 
     simulator.control.clear_faults()
     monkeypatch.undo()
     monkeypatch.setattr(sync, "PER_PAGE", 100)
+    no_prefetch(monkeypatch)
     resumed = run(connector)
 
-    assert resumed.result == "ok" and resumed.pages == 2 and resumed.counts.created == 150
+    assert resumed.result == "ok" and resumed.counts.created == 250 - written
     assert Call.objects.count() == 250
     state.refresh_from_db()
     assert state.error_count == 0 and state.total_errors == 1 and state.next_url == ""
@@ -186,9 +207,12 @@ class WorkerKilled(BaseException):
     """What a killed worker looks like to the code: nothing after this point runs."""
 
 
-def test_a_killed_run_blocks_until_its_claim_is_stale_then_resumes_on_its_page(connector, simulator, monkeypatch):
+def test_a_killed_run_blocks_until_its_claim_is_stale_then_resumes_on_its_page(
+    connector, simulator, monkeypatch
+):
     monkeypatch.setattr(sync, "PER_PAGE", 100)
     simulator.control.generate_call_log(250, days=1, seed=9)
+    no_prefetch(monkeypatch)
 
     real, calls = sync.upsert_records, []
 
@@ -234,3 +258,25 @@ def test_the_periodic_task_queues_connected_connectors_only(connector, other_ent
 
     assert tasks.sync_call_logs_task() == 1  # eager in tests: the run happens inside
     assert Call.objects.filter(entity=connector.entity).count() == 1
+
+
+def test_the_batched_matcher_answers_like_find_callers(entity, acme):
+    from crm.phones import find_callers
+
+    inactive = CustomerFactory(entity=entity, name="Gone Inc", is_active=False)
+    PhoneNumberFactory(customer=inactive, raw="(305) 555-0111")
+    second = CustomerFactory(entity=entity, name="Shares A Number")
+    PhoneNumberFactory(customer=second, raw="212-555-0100")
+    numbers = ["+12125550100", "+15145550142", "+13055550111", "+19995550000", "not a number", ""]
+    matcher = sync.Matcher(entity)
+    matcher.prime(numbers)
+    for number in numbers:
+        expected = find_callers(entity, number) if number else []
+        customer_id, contact_id, matched_on = matcher.match(number)
+        if not expected:
+            assert (customer_id, contact_id, matched_on) == (None, None, ""), number
+            continue
+        best = expected[0]
+        assert customer_id == best.customer.pk and contact_id == (best.contact.pk if best.contact else None)
+        assert matched_on.startswith(f"{best.source} of {best.kind} {best.record}")
+    assert "(first of 2 matches)" in matcher.match("+12125550100")[2]

@@ -24,7 +24,9 @@ def alice(entity):
 
 
 def grant(user, *codenames: str) -> None:
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="telephony", codename__in=codenames))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="telephony", codename__in=codenames)
+    )
 
 
 def connect(entity, simulator, *, user=None) -> Connector:

@@ -57,13 +57,18 @@ def worker(simulator_settings, transactional_db, tmp_path):
         process.wait()
 
 
-def test_the_sync_button_runs_the_sync_on_a_real_worker(worker, client, entity, customer, simulator, monkeypatch):
+def test_the_sync_button_runs_the_sync_on_a_real_worker(
+    worker, client, entity, customer, simulator, monkeypatch
+):
     process, redis_url = worker
     staff = alice(entity)
     connector = connect(entity, simulator)
     record = add_record(simulator, number="+12125550100")
     # This process only sends: the same Redis, no in-process execution.
-    previous = {"task_always_eager": celery_app.conf.task_always_eager, "broker_url": celery_app.conf.broker_url}
+    previous = {
+        "task_always_eager": celery_app.conf.task_always_eager,
+        "broker_url": celery_app.conf.broker_url,
+    }
     celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
     monkeypatch.setattr(celery_app, "_pool", None)
     client.force_login(staff.user)
