@@ -15,6 +15,7 @@ RINGING_CODES = {"setup", "proceeding"}
 ENDED_CODES = {"disconnected", "gone"}
 VOICEMAIL_CODES = {"voicemail", "voicemailscreening"}
 MOVED_REASONS = {"pickup", "callswitch"}
+BUSY_REASONS = {"targetbusy", "busy"}
 
 
 def is_stale(call: Call, party: PartyChange, sequence: int) -> bool:
@@ -41,7 +42,7 @@ def apply_party_change(call: Call, party: PartyChange, sequence: int, at: dateti
     call.recording_id = next(iter(party.recording_ids), call.recording_id)
     if code in RINGING_CODES:
         if call.answered_at is None and not call.is_ended:
-            call.state = Call.State.RINGING
+            call.state = _ringing_state(call, code)
     elif code == "answered":
         call.state = Call.State.ON_CALL
     elif code == "hold":
@@ -49,10 +50,25 @@ def apply_party_change(call: Call, party: PartyChange, sequence: int, at: dateti
     elif code in VOICEMAIL_CODES:
         _end(call, at, missed=True, result="Voicemail")
     elif code in ENDED_CODES and party.status_reason.lower() not in MOVED_REASONS:
-        missed = party.missed_call or (call.answered_at is None and call.direction == Call.Direction.INBOUND)
-        _end(call, at, missed=missed, result="Missed" if missed else "Accepted")
+        _end(call, at, **_end_outcome(call, party))
     _update_duration(call)
     return True
+
+
+def _ringing_state(call: Call, code: str) -> str:
+    # Our own outbound call: "Setup" is the dialling, "Proceeding" the far end ringing.
+    if call.direction == Call.Direction.OUTBOUND and code == "setup":
+        return Call.State.DIALLING
+    return Call.State.RINGING
+
+
+def _end_outcome(call: Call, party: PartyChange) -> dict:
+    if call.answered_at is not None:
+        return {"missed": False, "result": "Accepted"}
+    if call.direction == Call.Direction.OUTBOUND:  # nobody picked up: not a missed call of ours
+        busy = party.status_reason.lower() in BUSY_REASONS
+        return {"missed": False, "result": "Busy" if busy else "No Answer"}
+    return {"missed": True, "result": "Missed"}
 
 
 def _merge_times(call: Call, code: str, at: datetime) -> bool:

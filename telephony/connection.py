@@ -21,8 +21,12 @@ from telephony.models import Connector, RingCentralToken, Subscription
 logger = logging.getLogger(__name__)
 
 TELEPHONY_FILTER = "/restapi/v1.0/account/~/extension/~/telephony/sessions"
+# Presence (available / on a call / Do Not Disturb) for the header, in the same subscription.
+PRESENCE_FILTER = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
+EVENT_FILTERS = [TELEPHONY_FILTER, PRESENCE_FILTER]
 SUBSCRIPTION_TTL_SECONDS = 7 * 24 * 3600
 RENEW_WHEN_WITHIN = timedelta(days=2)
+VERIFY_EVERY = timedelta(minutes=15)
 
 
 def webhook_address(connector: Connector) -> str:
@@ -66,7 +70,7 @@ def _create_webhook(subscription: Subscription, session) -> None:
         session,
         address=webhook_address(subscription.connector),
         verification_token=subscription.connector.verification_token,
-        event_filters=[TELEPHONY_FILTER],
+        event_filters=EVENT_FILTERS,
         expires_in=SUBSCRIPTION_TTL_SECONDS,
     )
     _set_status(
@@ -85,9 +89,14 @@ def _check_webhook(subscription: Subscription, session) -> None:
         if info is not None:
             rc.delete_subscription(session, info.id)
         _create_webhook(subscription, session)
+    elif not any("/presence" in f for f in info.event_filters):  # made before presence was shown
+        info = rc.update_subscription(
+            session, info.id, event_filters=EVENT_FILTERS, expires_in=SUBSCRIPTION_TTL_SECONDS
+        )
+        _set_status(subscription, Subscription.Status.ACTIVE, info=info)
     elif subscription.expires_within(RENEW_WHEN_WITHIN.total_seconds()):
         _set_status(subscription, Subscription.Status.ACTIVE, info=rc.renew_subscription(session, info.id))
-    elif subscription.status != Subscription.Status.ACTIVE:
+    else:  # healthy: record that we looked, so the next check is due in VERIFY_EVERY
         _set_status(subscription, Subscription.Status.ACTIVE, info=info)
 
 
@@ -153,10 +162,12 @@ def resource_disabled(resource_id: int) -> None:
 
 
 def subscriptions_due() -> list[int]:
-    """Resources whose subscription needs attention: missing, failing, or expiring soon."""
-    soon = timezone.now() + RENEW_WHEN_WITHIN
+    """Resources whose subscription needs attention: missing, failing, expiring soon, or not
+    verified at RingCentral for VERIFY_EVERY (RingCentral blacklists a webhook without telling us)."""
+    now = timezone.now()
     listening = Resource.objects.filter(ringcentral_enabled=True, ringcentral_token__is_valid=True)
     healthy = Subscription.objects.filter(status=Subscription.Status.ACTIVE).filter(
-        Q(expires_at__gt=soon) | Q(transport=Subscription.Transport.WEBSOCKET)
+        Q(transport=Subscription.Transport.WEBSOCKET)
+        | Q(expires_at__gt=now + RENEW_WHEN_WITHIN, updated_at__gt=now - VERIFY_EVERY)
     )
     return list(listening.exclude(ringcentral_subscription__in=healthy).values_list("pk", flat=True))

@@ -1,6 +1,13 @@
+from telephony.presence import UNKNOWN, presence_for
 from telephony.status import HIDDEN, phone_status
 
 
 def phone(request) -> dict:
     resource = getattr(request, "resource", None)
-    return {"phone": phone_status(resource) if resource is not None else HIDDEN}
+    status = phone_status(resource) if resource is not None else HIDDEN
+    # click_to_dial: phone numbers become "call with RingCentral" links instead of tel: links.
+    return {
+        "phone": status,
+        "click_to_dial": status.listening,
+        "presence": presence_for(resource) if status.visible else UNKNOWN,
+    }

@@ -17,8 +17,6 @@ from django.utils import timezone
 from crm.models import Resource
 from telephony.call_state import apply_party_change
 from telephony.models import Call, CallEvent, Subscription
-from telephony.outbound import claim_dialled_call
-from telephony.presence import apply_presence_event, is_presence_event
 from telephony.notifications import (
     PartyChange,
     TelephonyNotification,
@@ -26,6 +24,8 @@ from telephony.notifications import (
     read_envelope,
     read_telephony,
 )
+from telephony.outbound import claim_dialled_call
+from telephony.presence import apply_presence_event, is_presence_event
 
 logger = logging.getLogger(__name__)
 

@@ -101,7 +101,7 @@ class ResourceConnection:
     async def _connect_and_listen(self) -> None:
         token = await sync_to_async(_ws_token)(self.subscription_id)
         stream = await rc.TelephonyStream.open(
-            token, event_filters=[connection.TELEPHONY_FILTER], wsc=self._recoverable_wsc()
+            token, event_filters=connection.EVENT_FILTERS, wsc=self._recoverable_wsc()
         )
         self.connections += 1
         self.dropped_at = None

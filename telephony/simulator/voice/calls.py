@@ -19,7 +19,7 @@ from telephony.simulator.platform.models import Account, Device, Extension
 
 from . import clock, delivery, knobs
 from .machine import RINGING, CallControlError, CallSession, Endpoint, Party, not_found, parse_iso
-from .models import Call
+from .models import Call, Presence
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +147,14 @@ def place_inbound_call(
     )
     options.update(record=bool(record), missed=bool(missed), voicemail=bool(voicemail))
     session = CallSession.new(account_id=extension.account_id)
-    session.start_inbound(
-        caller=Endpoint(phone_number=from_number, name=from_name), callee=_endpoint(extension)
-    )
+    caller = Endpoint(phone_number=from_number, name=from_name)
+    if Presence.of(extension.id).do_not_disturb:
+        # Do Not Disturb: RingCentral does not ring the user; the caller reaches their voicemail.
+        session.start_inbound_to_voicemail(caller=caller, callee=_endpoint(extension))
+        call = _create(session, kind="inbound", options={**options, "voicemail": True, "dnd": True})
+        _schedule(knobs.get("voicemail_length"), caller_hang_up, call.telephony_session_id)
+        return call
+    session.start_inbound(caller=caller, callee=_endpoint(extension))
     call = _create(session, kind="inbound", options=options)
     _start_timers(call)
     return call

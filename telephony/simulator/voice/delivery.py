@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from . import gateway, knobs
 from .machine import CallSession, Event
-from .models import Delivery, Subscription, WsSession
+from .models import Call, Delivery, Presence, Subscription, WsSession
 from .notify import (
     InvalidFilter,
     envelope,
@@ -93,8 +93,53 @@ def _store(sub: Subscription, session: CallSession, event: Event, party: dict) -
     )
 
 
+def set_statuses(extension_id: str) -> dict:
+    """What the user set of their presence (Do Not Disturb, user status), for presence bodies."""
+    presence = Presence.of(extension_id)
+    return {"dnd_status": presence.dnd_status, "user_status": presence.user_status}
+
+
+def live_sessions_of(account_id: str, extension_id: str) -> list[CallSession]:
+    sessions = [
+        CallSession.from_state(c.state) for c in Call.objects.filter(account_id=account_id, live=True)
+    ]
+    return [s for s in sessions if any(p.extension_id == extension_id and p.live for p in s.parties)]
+
+
+def publish_presence(*, account_id: str, extension_id: str) -> list[int]:
+    """The user changed their presence (e.g. Do Not Disturb): notify presence subscribers."""
+    made = []
+    sessions = live_sessions_of(account_id, extension_id)
+    for sub in (
+        Subscription.objects.active().select_related("extension").filter(extension__account_id=account_id)
+    ):
+        presence = next((f for f in subscription_filters(sub) if presence_matches(f, extension_id)), None)
+        if presence is None:
+            continue
+        body = presence_body(
+            extension_id=extension_id,
+            sessions=sessions,
+            sequence=next(_presence_sequence),
+            **set_statuses(extension_id),
+        )
+        payload = envelope(event=presence.text, body=body, subscription_id=sub.id, owner_id=sub.extension_id)
+        made.append(
+            Delivery.objects.create(
+                subscription=sub, uuid=payload["uuid"], event=presence.text, payload=payload
+            )
+        )
+    for delivery in made:
+        enqueue(delivery.subscription_id, delivery.id)
+    return [d.id for d in made]
+
+
 def _store_presence(sub: Subscription, session: CallSession, path: str, extension_id: str) -> Delivery:
-    body = presence_body(extension_id=extension_id, sessions=[session], sequence=next(_presence_sequence))
+    body = presence_body(
+        extension_id=extension_id,
+        sessions=[session],
+        sequence=next(_presence_sequence),
+        **set_statuses(extension_id),
+    )
     payload = envelope(event=path, body=body, subscription_id=sub.id, owner_id=sub.extension_id)
     return Delivery.objects.create(
         subscription=sub,

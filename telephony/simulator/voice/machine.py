@@ -274,6 +274,24 @@ class CallSession:
         self._set(user, "Proceeding")
         return user
 
+    def start_inbound_to_voicemail(self, *, caller: Endpoint, callee: Endpoint) -> Party:
+        """A PSTN call to a user on Do Not Disturb: it goes straight to their voicemail, unrung."""
+        callee_party = Endpoint(callee.phone_number, callee.name, callee.extension_id)
+        caller_party = self.add_party(
+            extension_id="", direction="Outbound", from_=caller, to=callee_party, role="caller"
+        )
+        self._set(caller_party, "Setup")
+        user = self.add_party(
+            extension_id=callee.extension_id,
+            direction="Inbound",
+            from_=caller,
+            to=callee_party,
+            role="callee",
+        )
+        self._set(user, "VoiceMail", missed=True)
+        self._set(caller_party, "Answered")
+        return user
+
     def start_internal(self, *, caller: Endpoint, callee: Endpoint) -> Party:
         """Ext → ext (API.md §4.4 last paragraph): -1 Setup, -2 Setup, -1 Answered, -2 Proceeding."""
         first = self.add_party(

@@ -118,3 +118,26 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uuid} → {self.subscription_id} ({self.state})"
+
+
+class Presence(models.Model):
+    """What a user set of their presence (PUT .../presence): Do Not Disturb and user status."""
+
+    TAKE_ALL, DO_NOT_ACCEPT_ANY = "TakeAllCalls", "DoNotAcceptAnyCalls"
+    DND_STATUSES = (TAKE_ALL, DO_NOT_ACCEPT_ANY, "DoNotAcceptDepartmentCalls", "TakeDepartmentCallsOnly")
+    USER_STATUSES = ("Offline", "Busy", "Available")
+
+    extension = models.OneToOneField(Extension, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    dnd_status = models.CharField(max_length=40, default=TAKE_ALL)
+    user_status = models.CharField(max_length=20, default="Available")
+
+    def __str__(self) -> str:
+        return f"presence of {self.extension_id}: {self.dnd_status}"
+
+    @classmethod
+    def of(cls, extension_id: str) -> "Presence":
+        return cls.objects.filter(extension_id=extension_id).first() or cls(extension_id=extension_id)
+
+    @property
+    def do_not_disturb(self) -> bool:
+        return self.dnd_status == self.DO_NOT_ACCEPT_ANY

@@ -152,7 +152,14 @@ def presence_changes(session: CallSession, events: list[Event]) -> list[str]:
     return [ext for ext in touched if extension_status(earlier, ext) != extension_status(session.events, ext)]
 
 
-def presence_body(*, extension_id: str, sessions: list[CallSession], sequence: int) -> dict:
+def presence_body(
+    *,
+    extension_id: str,
+    sessions: list[CallSession],
+    sequence: int,
+    dnd_status: str = "TakeAllCalls",
+    user_status: str = "Available",
+) -> dict:
     """Detailed presence of one extension, computed from its calls (e.g. the one that just changed)."""
     calls = []
     for session, party in ((s, p) for s in sessions for p in s.parties):
@@ -182,9 +189,9 @@ def presence_body(*, extension_id: str, sessions: list[CallSession], sequence: i
         "telephonyStatus": status,
         "activeCalls": calls,
         "sequence": sequence,
-        "presenceStatus": "Busy" if live else "Available",
-        "userStatus": "Available",
-        "dndStatus": "TakeAllCalls",
+        "presenceStatus": "Busy" if live or user_status == "Busy" else user_status,
+        "userStatus": user_status,
+        "dndStatus": dnd_status,
         "meetingStatus": "Disconnected",
         "allowSeeMyPresence": True,
         "ringOnMonitoredCall": False,

@@ -11,9 +11,9 @@ from telephony.simulator.platform.api import RCError, invalid_parameter, not_fou
 from telephony.simulator.platform.middleware import _caller_key
 from telephony.simulator.platform.models import Device, Extension
 
-from . import calls
+from . import calls, delivery
 from .machine import CallControlError, CallSession, Endpoint
-from .models import Call
+from .models import Call, Presence
 from .notify import presence_body
 
 
@@ -221,14 +221,42 @@ def transfer(request, account_id, telephony_session_id, party_id):
 # -- presence -------------------------------------------------------------------------------------------
 
 
-@rc_api(group="Light", methods=("GET",))
+def _update_presence(request, extension_id: str) -> None:
+    """PUT: the user sets `dndStatus` / `userStatus` (only of their own extension, unless admin)."""
+    if extension_id != request.rc_extension.id:
+        raise RCError(
+            403,
+            "CMN-408",
+            "In order to call this API endpoint, user needs to have [EditPresenceStatus] permission for requested resource.",
+            category="InsufficientPermissions",
+        )
+    body = json_body(request)
+    presence = Presence.of(extension_id)
+    dnd, user = body.get("dndStatus"), body.get("userStatus")
+    if dnd is not None and dnd not in Presence.DND_STATUSES:
+        raise invalid_parameter("dndStatus")
+    if user is not None and user not in Presence.USER_STATUSES:
+        raise invalid_parameter("userStatus")
+    changed = (dnd or presence.dnd_status, user or presence.user_status) != (
+        presence.dnd_status,
+        presence.user_status,
+    )
+    presence.dnd_status, presence.user_status = dnd or presence.dnd_status, user or presence.user_status
+    presence.save()
+    if changed:
+        delivery.publish_presence(account_id=request.rc_account.id, extension_id=extension_id)
+
+
+@rc_api(group="Light", methods=("GET", "PUT"))
 def presence(request, account_id, extension_id):
-    """`GET .../extension/{id}/presence[?detailedTelephonyState=true]` from the extension's live calls."""
-    sessions = [
-        CallSession.from_state(c.state) for c in Call.objects.filter(account=request.rc_account, live=True)
-    ]
-    mine = [s for s in sessions if any(p.extension_id == extension_id and p.live for p in s.parties)]
-    body = presence_body(extension_id=extension_id, sessions=mine, sequence=1)
+    """`GET .../extension/{id}/presence[?detailedTelephonyState=true]` from the extension's live calls;
+    `PUT` sets Do Not Disturb / user status and notifies presence subscribers."""
+    if request.method == "PUT":
+        _update_presence(request, extension_id)
+    mine = delivery.live_sessions_of(request.rc_account.id, extension_id)
+    body = presence_body(
+        extension_id=extension_id, sessions=mine, sequence=1, **delivery.set_statuses(extension_id)
+    )
     body["activeCalls"] = [c for c in body["activeCalls"] if c["telephonyStatus"] != "NoCall"]
     if request.GET.get("detailedTelephonyState", "").lower() != "true":
         del body["activeCalls"]

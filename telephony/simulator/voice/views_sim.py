@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import calls, delivery, knobs
 from .machine import CallControlError, CallSession
-from .models import Call, Delivery, Subscription, WsSession
+from .models import Call, Delivery, Presence, Subscription, WsSession
 from .subscriptions import info
 
 
@@ -226,4 +226,5 @@ def reset_voice() -> None:
     Subscription.objects.all().delete()
     WsSession.objects.all().delete()
     Call.objects.all().delete()
+    Presence.objects.all().delete()
     knobs.reset()
