@@ -112,3 +112,34 @@ def test_an_unknown_caller_is_looked_up_created_as_a_contact_and_reported(
     expect(page.locator("#tab-body")).to_contain_text("Send Luc the price list")
     screenshot(page, "unknown-caller/4-account-call-reports")
     assert js_errors(page) == []
+
+
+def test_no_information_found_offers_a_new_customer(live_app, logged_in_page, simulator, entity, fake_lookup):
+    ConnectorFactory(
+        entity=entity, server_url=simulator.url, delivery_mode="webhook", public_base_url=live_app.url
+    )
+    alice = connected_staff(entity, "101", display_name="Alice Martin")
+    toll_free = "+18002345678"  # no place or carrier in the offline data either
+    fake_lookup.script(toll_free, fls.empty())
+
+    page = logged_in_page(alice.user)
+    expect(page.locator("#phone-icon")).to_have_attribute("data-state", "listening")
+    simulator.control.place_call(toll_free, "101")
+
+    lookup = page.locator(".wizard .lookup").first
+    expect(lookup).to_contain_text("No information found for this number")
+    screenshot(page, "unknown-caller/5-no-information", full_page=False)
+    form = lookup.locator(".caller-create form")
+    expect(form.get_by_label("Customer name")).to_be_hidden()  # a contact is the default choice
+    form.get_by_text("A new customer").click()
+    expect(form.get_by_label("First name")).to_be_hidden()
+    form.get_by_role("button", name="Create and match this call").click()
+    expect(form.locator(".errorlist")).to_contain_text("Give the new customer a name.")
+    form = lookup.locator(".caller-create form")
+    form.get_by_label("Customer name").fill("Northwind Traders")
+    form.get_by_role("button", name="Create and match this call").click()
+
+    expect(lookup.locator(".success-line")).to_contain_text("Customer Northwind Traders created.")
+    expect(page.locator(".wizard .caller-name").first).to_contain_text("Northwind Traders")
+    assert find_callers(entity, toll_free)[0].record.name == "Northwind Traders"
+    assert js_errors(page) == []
