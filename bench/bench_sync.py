@@ -20,24 +20,25 @@ CALLERS = ["(212) 555-0100", "514.555.0142", "(415) 555-0190", "(617) 555-0123"]
 
 def _prepare(simulator):
     from crm.models import Customer, Entity, PhoneNumber
-    from telephony.models import Call, Connector, RingCentralToken
+    from telephony.models import Call, Connector, RingCentralToken, Subscription
     from telephony.models_sync import CallLogSync
     from tests.test_sync_support import connect
 
     call_command("migrate", verbosity=0)
     entity, _ = Entity.objects.get_or_create(name=ENTITY_NAME, defaults={"default_region": "US"})
     Call.objects.filter(entity=entity).delete()
-    CallLogSync.objects.filter(connector__entity=entity).delete()
     for index, raw in enumerate(CALLERS):
         customer, _ = Customer.objects.get_or_create(
             entity=entity, account_number=f"BS-{index}", defaults={"name": f"Bench customer {index}"}
         )
         if not customer.phone_numbers.exists():
             PhoneNumber.objects.create(customer=customer, raw=raw)
-    # Tokens of an earlier run were encrypted with that run's key: delete without reading them.
-    tokens = RingCentralToken.objects.filter(connector__entity=entity)
-    tokens._raw_delete(tokens.db)
-    Connector.objects.filter(entity=entity).delete()
+    # An earlier run's secrets were encrypted with that run's key: delete without reading them.
+    for model in (CallLogSync, Subscription, RingCentralToken):
+        rows = model.objects.filter(connector__entity=entity)
+        rows._raw_delete(rows.db)
+    connectors = Connector.objects.filter(entity=entity)
+    connectors._raw_delete(connectors.db)
     return connect(entity, simulator)
 
 
@@ -51,6 +52,7 @@ def _child(connector_id: int, queue) -> None:
     outcome = sync.connector_sync(connector_id=connector_id)
     elapsed = time.perf_counter() - started
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    fetch_seconds = _fetch_only(connector_id)
     queue.put(
         {
             "result": outcome.result,
@@ -60,8 +62,30 @@ def _child(connector_id: int, queue) -> None:
             "seconds": elapsed,
             "waited": outcome.rate_limit_seconds,
             "maxrss_mb": maxrss_kb / 1024,
+            "fetch_seconds": fetch_seconds,
         }
     )
+
+
+def _fetch_only(connector_id: int) -> float:
+    """The same pages read again without writing anything: what the simulator alone allows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from telephony import ringcentral as rc
+    from telephony.models import Connector
+    from telephony.sync import PER_PAGE
+
+    connector = Connector.objects.get(pk=connector_id)
+    started = time.perf_counter()
+    with rc.connector_session(connector) as session:
+        now = timezone.now()
+        for _page in rc.call_log_pages(
+            session, date_from=now - timedelta(days=30), date_to=now, view="Simple", per_page=PER_PAGE
+        ):
+            pass
+    return time.perf_counter() - started
 
 
 @benchmark("call_log_sync")
@@ -78,7 +102,9 @@ def run() -> list[Result]:
         connector = _prepare(simulator)
         started = time.perf_counter()
         simulator.control.generate_call_log(RECORDS, days=29, recorded_share=0.2, seed=20261122)
-        print(f"simulator: {RECORDS:,} records generated in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"simulator: {RECORDS:,} records generated in {time.perf_counter() - started:.1f} s", flush=True
+        )
         connections.close_all()
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
@@ -97,4 +123,10 @@ def run() -> list[Result]:
         Result("records per second (excl. rate-limit waits)", rate, "rec/s", 5000, higher_is_better=True),
         Result("sync time for 100k records", busy, "s"),
         Result("worker peak RSS", figures["maxrss_mb"], "MB", 300),
+        Result(
+            "simulator serving the same pages, nothing written",
+            RECORDS / figures["fetch_seconds"],
+            "rec/s",
+            note="upper bound for the sync on this machine: the simulator's page rate",
+        ),
     ]

@@ -10,7 +10,7 @@ from callreports import calls as history
 from crm.access import entity_required, get_customer_for_user
 from telephony.connector_admin import connector_status
 from telephony.models import Connector
-from telephony.recordings import recording_availability
+from telephony.recordings import connector_connected, recording_availability
 
 
 def account_tabs(customer) -> list[dict]:
@@ -44,8 +44,9 @@ def customer_calls(request, pk: int):
         before=request.GET.get("before", ""),
         after=request.GET.get("after", ""),
     )
+    connected = connector_connected(request.entity.pk)
     for call in page.calls:
-        call.playback = recording_availability(call=call, user=request.user)
+        call.playback = recording_availability(call=call, user=request.user, connected=connected)
         call.duration_text = history.duration_text(call.duration_seconds)
     context = {
         "customer": customer,

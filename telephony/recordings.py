@@ -22,14 +22,20 @@ class Availability:
     reason: str = ""
 
 
-def recording_availability(*, call: Call, user) -> Availability:
-    """Can `user` play `call`'s recording? The reason is shown in place of the player."""
+def connector_connected(entity_id: int) -> bool:
+    return Connector.objects.filter(entity_id=entity_id, status=Connector.Status.CONNECTED).exists()
+
+
+def recording_availability(*, call: Call, user, connected: bool | None = None) -> Availability:
+    """Can `user` play `call`'s recording? The reason is shown in place of the player.
+    `connected` (the entity's connector state) can be given when checking many calls."""
     if not call.recording_id:
         return Availability(False, "Not recorded: RingCentral has no recording of this call.")
     if not user.has_perm(LISTEN_PERMISSION):
         return Availability(False, "You do not have permission to listen to call recordings.")
-    connector = Connector.objects.filter(entity_id=call.entity_id).first()
-    if connector is None or connector.status != Connector.Status.CONNECTED:
+    if connected is None:
+        connected = connector_connected(call.entity_id)
+    if not connected:
         return Availability(
             False, "RingCentral is disconnected: recordings can be played again once it is reconnected."
         )
