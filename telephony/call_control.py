@@ -50,6 +50,12 @@ def call_control(*, call: Call, resource: Resource, action: str) -> None:
         raise CallControlError("Unknown call action.")
     if not call.is_live:
         raise CallControlError("This call has already ended.")
+    if not call.telephony_session_id:  # a call dialled a moment ago that RingCentral has not reported yet
+        if action == "hangup":
+            from telephony.outbound import cancel_dialled_call
+
+            return cancel_dialled_call(call=call, resource=resource)
+        raise CallControlError("The call is still being placed. Try again in a moment.")
     ids = {"telephony_session_id": call.telephony_session_id, "party_id": call.party_id}
     try:
         with rc.session_for(resource) as session:

@@ -242,3 +242,27 @@ def claim_dialled_call(
     except IntegrityError:  # the session has its row already (claimed a moment ago)
         return None
     return pending
+
+
+def cancel_dialled_call(*, call: Call, resource: Resource) -> None:
+    """Hang up a RingOut before RingCentral reported its call (DELETE ring-out), and end our row:
+    no event will ever end it. Raises call_control.CallControlError with a readable message."""
+    from telephony.call_control import CallControlError
+
+    if call.ring_out_id:
+        try:
+            with rc.session_for(resource) as session:
+                rc.cancel_ring_out(session, call.ring_out_id)
+        except rc.NotFound:
+            pass  # connected or over already: its events follow
+        except rc.RingCentralError as exc:
+            raise CallControlError(explain(exc).replace("place this call", "cancel this call")) from exc
+    with transaction.atomic():
+        updated = Call.objects.filter(pk=call.pk, telephony_session_id="", state__in=Call.LIVE_STATES).update(
+            state=Call.State.ENDED, result="Cancelled", ended_at=timezone.now()
+        )
+        if updated:
+            call.refresh_from_db()
+            from telephony import wizard
+
+            push.send_html(user_id=resource.user_id, html=wizard.render_live_parts(call))
