@@ -68,7 +68,9 @@ def test_a_phone_number_added_inline_is_normalized(client, django_user_model, cu
     url = reverse("admin:crm_customer_change", args=[customer.pk])
     response = client.post(url, _customer_form(customer, "+44 20 7946 0958"))
     assert response.status_code == 302
-    assert PhoneNumber.objects.filter(customer=customer, e164="+442079460958", entity=customer.entity).exists()
+    assert PhoneNumber.objects.filter(
+        customer=customer, e164="+442079460958", entity=customer.entity
+    ).exists()
 
 
 def test_a_garbage_number_is_a_form_error_and_nothing_is_lost(client, django_user_model, customer):
@@ -78,3 +80,13 @@ def test_a_garbage_number_is_a_form_error_and_nothing_is_lost(client, django_use
     assert response.status_code == 200
     assert "is not a phone number we can dial" in response.content.decode()
     assert list(customer.phone_numbers.values_list("raw", flat=True)) == ["(212) 555-0100"]
+
+
+def test_the_resource_page_says_when_the_company_is_not_ready(client, django_user_model, resource):
+    from tests.telephony_factories import ConnectorFactory
+
+    client = _admin(client, django_user_model)
+    url = reverse("admin:crm_resource_change", args=[resource.pk])
+    assert "ask Arcadium support to get your system ready for RingCentral" in client.get(url).content.decode()
+    ConnectorFactory(entity=resource.entity)
+    assert "Ready: ticking the checkbox sends this user to RingCentral" in client.get(url).content.decode()
