@@ -267,7 +267,7 @@ def test_my_actions_lists_my_open_actions_with_overdue_highlighted(staff_client,
     assert list(found) == ["Overdue one", "Due soon"]  # by due date
     assert "overdue" in found["Overdue one"]["class"] and "Overdue" in words(found["Overdue one"])
     assert "overdue" not in found["Due soon"]["class"]
-    assert "2 open · 1 overdue" in words(soup(response).select_one(".page-head"))
+    assert "2 open · 1 overdue" in words(soup(response).select_one("#actions-list .list-summary"))
     assert soup(response).find("a", attrs={"aria-current": "page"}, string="My actions") is not None
 
 
@@ -277,7 +277,7 @@ def test_my_actions_filters(staff_client, my_actions):
     done = rows(staff_client.get("/actions/?status=done"))["Done one"]
     assert "overdue" not in done["class"]  # done is never overdue
     htmx = staff_client.get("/actions/?status=done", HTTP_HX_REQUEST="true")
-    assert htmx.content.decode().lstrip().startswith('<div id="actions-list">')
+    assert htmx.content.decode().lstrip().startswith('<div id="actions-list"')
 
 
 # Detail, edit, permissions -----------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_my_actions_highlights_overdue_and_filters(team, live_app, logged_in_pag
     expect(overdue).to_have_class(re.compile(r"\boverdue\b"))
     expect(overdue).to_contain_text("Overdue")
     expect(rows.filter(has_text="Call back about the order")).not_to_have_class(re.compile(r"\boverdue\b"))
-    expect(page.locator(".page-head")).to_contain_text("3 open · 1 overdue")
+    expect(page.locator(".list-summary")).to_have_text("3 open · 1 overdue")
     screenshot(page, "my-actions")
 
     page.get_by_role("link", name="Done", exact=True).click()
@@ -142,6 +142,9 @@ def test_filing_a_report_warns_about_a_past_due_date_and_toasts_the_assignee(tea
     expect(toast).to_contain_text("from Alice Martin")
     screenshot(bob_page, "action-toast", full_page=False)
     expect(alice_page.locator("#toasts .toast")).to_have_count(0)
+    expect(bob_page.locator("#actions-list tbody tr.action-row")).to_have_count(1)  # the list follows
+    expect(bob_page.locator("#actions-list")).to_contain_text("Send the 200-chair quote")
+    expect(bob_page.locator(".list-summary")).to_have_text("1 open · 1 overdue")
 
     toast.get_by_role("link", name="Send the 200-chair quote").click()
     expect(bob_page.get_by_role("heading", name="Send the 200-chair quote")).to_be_visible()
