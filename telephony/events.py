@@ -45,7 +45,7 @@ class Outcome(StrEnum):
 
 def find_subscription(subscription_id: str) -> Subscription | None:
     return (
-        Subscription.objects.select_related("connector", "resource__entity", "resource__user")
+        Subscription.objects.select_related("connector", "resource__entity")
         .filter(rc_subscription_id=subscription_id)
         .first()
     )
@@ -68,7 +68,8 @@ def ingest(payload: dict, *, subscription: Subscription) -> Outcome:
                 subscription_id=subscription_id,
                 telephony_session_id=notification.telephony_session_id if notification else "",
                 payload=payload,
-                processed_at=None if notification else now,
+                # Applied below in this same transaction; a failure clears it again (_apply_stored).
+                processed_at=now,
             )
             outcome = _apply_stored(event, notification, subscription.resource) if notification else None
             if is_presence_event(payload):
@@ -92,9 +93,12 @@ def _apply_stored(event: CallEvent, notification: TelephonyNotification, resourc
         changed = apply_notification(notification, resource=resource)
     except Exception as exc:  # the event stays in the inbox with its error and is retried
         logger.exception("Could not apply RingCentral event %s", event.uuid)
-        CallEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+        CallEvent.objects.filter(pk=event.pk).update(
+            processed_at=None, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         return Outcome.STORED
-    CallEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error="")
+    if event.processed_at is None or event.error:  # a retry of an event whose first attempt failed
+        CallEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error="")
     return Outcome.APPLIED if changed else Outcome.STALE
 
 

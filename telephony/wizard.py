@@ -126,7 +126,8 @@ def call_changed(call: Call, rang_first_time: bool) -> None:
 def pop_up(call: Call) -> None:
     """Match the caller, remember the match on the call, push the wizard to the user's tabs."""
     matches = [] if colleague_for(call) else _record_matches(call)
-    with transaction.atomic():
+    # Ingest already runs listeners under a savepoint: no second one here, just a transaction if alone.
+    with transaction.atomic(savepoint=False):
         if len(matches) == 1:
             apply_match(call, matches[0])
         call.popped_up_at = timezone.now()
