@@ -1,0 +1,116 @@
+"""The reverse lookup through a real Celery worker on Redis: queued on commit, retried with
+countdowns by the worker while the provider fails, its result published on the Redis channel layer."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from django.db import connection, transaction
+
+from arcadium.celery import app as celery_app
+from telephony.models import Call
+from telephony.push import user_group
+from telephony.tasks import reverse_lookup_task
+from tests import fake_lookup_server as fls
+from tests.services import require_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTREAL = "+15142230142"
+pytestmark = [pytest.mark.celery, pytest.mark.redis]
+
+
+def database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+        return f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+    return f"sqlite:///{settings['NAME']}"
+
+
+@pytest.fixture
+def fake():
+    with fls.FakeLookupServer() as server:
+        yield server
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, fake):
+    redis_url = require_redis()
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()  # our own Redis db: no stale messages or cached lookups
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "arcadium.settings",
+        "REVERSE_LOOKUP_URL": fake.url,
+        "REVERSE_LOOKUP_NAME": "Caller ID service",
+        "REVERSE_LOOKUP_MAX_RETRIES": "2",
+    }
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "arcadium", "worker", "--pool=solo", "-l", "INFO"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process.log = log
+    yield process, redis_url
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_a_failing_provider_is_retried_by_the_worker_and_the_answer_reaches_the_socket(
+    worker, resource, fake, monkeypatch
+):
+    process, redis_url = worker
+    fake.script(MONTREAL, fls.status(503), fls.status(503), fls.found(name="Luc Tremblay"))
+    call = Call.objects.create(
+        entity=resource.entity, resource=resource, direction="inbound", from_number=MONTREAL
+    )
+    layer = RedisPubSubChannelLayer(hosts=[redis_url], prefix=os.environ.get("CHANNELS_PREFIX", "arcadium"))
+
+    async def listen() -> list[str]:
+        channel = await layer.new_channel()
+        await layer.group_add(user_group(resource.user_id), channel)
+        # Only now queue the task, as the wizard does: on commit of the transaction that made the call.
+        await asyncio.get_running_loop().run_in_executor(None, queue)
+        pushes = []
+        while not pushes or "Luc Tremblay" not in pushes[-1]:
+            pushes.append((await asyncio.wait_for(layer.receive(channel), 40))["html"])
+        await layer.flush()
+        return pushes
+
+    def queue():
+        celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
+        with transaction.atomic():
+            transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk))
+
+    previous = {
+        "task_always_eager": celery_app.conf.task_always_eager,
+        "broker_url": celery_app.conf.broker_url,
+    }
+    monkeypatch.setattr(celery_app, "_pool", None)
+    try:
+        pushes = async_to_sync(listen)()
+    except TimeoutError:
+        pytest.fail(f"no lookup result reached the socket; worker log:\n{process.log.read_text()}")
+    finally:
+        celery_app.conf.update(**previous)
+
+    assert len(fake.requests) == 3
+    assert len(pushes) == 3
+    assert all("did not answer; trying again" in html for html in pushes[:2])
+    assert "Caller information from reverse lookup (Caller ID service, phone number data)" in pushes[-1]
+    log = process.log.read_text()
+    # Three task messages, one per attempt: the retries were queued to the worker, not looped inline.
+    assert log.count("reverse_lookup_task[") >= 3 and log.count("] received") == 3, log
+    assert log.count("Caller ID service answered HTTP 503") == 2
