@@ -9,8 +9,14 @@ the HTML (`data-call`) and checked against the user the call rang for.
 
 The same load runs twice: against our configuration and against a baseline (the classic
 `channels_redis.core.RedisChannelLayer` and a new database connection per request, Django's
-default), each on a fresh server. `BENCH_SCREEN_POP_SECONDS` shortens the phases;
-`BENCH_SCREEN_POP_PROFILE=<dir>` records py-spy profiles of the server under the 100/s load.
+default), each on a fresh server. Besides latency the figures include the daphne process's CPU
+time per call, which the load of other processes on the machine does not inflate much.
+
+Knobs (environment): BENCH_SCREEN_POP_SECONDS (phase length, default 30),
+BENCH_SCREEN_POP_ONLY_OURS=1 (skip the baseline), BENCH_SCREEN_POP_PROFILE=<dir> (py-spy raw
+profiles of the server per phase; summarise with `python -m bench.profile_summary <file>`),
+BENCH_SCREEN_POP_SERVER_ROOT=<tree> (serve another copy of the code: A/B of a change under the
+same load).
 """
 
 import asyncio
@@ -47,7 +53,8 @@ ACCOUNT_ID = "37439510"
 OUR_NUMBER = "+19043014558"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 CALL_ID = re.compile(r'data-call="(\d+)"')
-ROOT = Path(__file__).resolve().parent.parent
+# The server's code: this checkout, or another tree to compare revisions (A/B under the same load).
+ROOT = Path(os.environ.get("BENCH_SCREEN_POP_SERVER_ROOT") or Path(__file__).resolve().parent.parent)
 
 CLASSIC_LAYER = "channels_redis.core.RedisChannelLayer"
 PUBSUB_LAYER = "channels_redis.pubsub.RedisPubSubChannelLayer"
@@ -367,6 +374,7 @@ class Phase:
     label: str
     rate: float
     calls: list[Sent]
+    server_cpu: float = 0.0
     late_start_ms: list[float] = field(default_factory=list)
 
 
@@ -452,7 +460,9 @@ async def drive(
             spy = None
             if profile_dir is not None and phase.label != "warm-up":
                 spy = start_profile(profile_dir, pid, phase)
+            cpu_before = cpu_seconds(pid)
             await run_phase(pool, phase, received)
+            phase.server_cpu = cpu_seconds(pid) - cpu_before
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await asyncio.to_thread(spy.wait)
@@ -461,6 +471,12 @@ async def drive(
         pool.close()
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     return len(sockets), phase_messages
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_profile(profile_dir: Path, pid: int, phase: Phase) -> subprocess.Popen:
@@ -501,6 +517,7 @@ class PhaseFigures:
     statuses: dict
     sent: int
     late_ms: float
+    cpu_ms_per_call: float
 
 
 def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFigures:
@@ -540,6 +557,7 @@ def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFig
         statuses=dict(Counter(c.status for c in phase.calls)),
         sent=len(phase.calls),
         late_ms=max(phase.late_start_ms, default=0.0),
+        cpu_ms_per_call=1000 * phase.server_cpu / len(phase.calls),
     )
 
 
@@ -572,7 +590,7 @@ def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None)
             f"  {setup.label} {phase.label}: p50 {median(f.latencies_ms) if f.latencies_ms else float('nan'):.1f} ms, "
             f"p99 {percentile(f.latencies_ms, 99) if f.latencies_ms else float('nan'):.1f} ms, "
             f"lost {f.lost}/{f.sent}, wrong user {f.wrong_user}, statuses {f.statuses}, "
-            f"client send lag max {f.late_ms:.1f} ms",
+            f"client send lag max {f.late_ms:.1f} ms, daphne CPU {f.cpu_ms_per_call:.1f} ms/call",
             flush=True,
         )
     return figures
@@ -607,6 +625,8 @@ def results_for(label: str, figures: dict[str, PhaseFigures], targets: bool) -> 
     stat(f"{low} webhook response p99", lo.response_ms, 99, None)
     stat(f"{high} webhook response p50", hi.response_ms, 50, None)
     stat(f"{high} webhook response p99", hi.response_ms, 99, 50)
+    for rate, f in ((low, lo), (high, hi)):
+        results.append(Result(f"{label} {rate} daphne CPU per call", f.cpu_ms_per_call, "ms"))
     errors = lo.errors + hi.errors
     results.append(Result(f"{label} webhook non-200", errors, "calls", 0 if targets else None))
     wrong = lo.wrong_user + hi.wrong_user
