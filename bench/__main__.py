@@ -64,13 +64,34 @@ def save(name: str, results: list[Result], seconds: float, load_at_start: list[f
     RESULTS_PATH.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n")
 
 
+def print_markdown(names: list[str]) -> None:
+    """The stored figures as Markdown, for the README."""
+    stored = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
+    for name in names or list(stored):
+        run = stored[name]
+        load = run["machine"].get("load_average_at_start")
+        print(f"`{name}`, {run['ran_at']}, {run['machine']['cpus']} CPUs, load average at start {load}:\n")
+        print("| metric | value | target | result |\n| --- | --- | --- | --- |")
+        for r in run["results"]:
+            verdict = {True: "pass", False: "**miss**", None: ""}[r["passed"]]
+            value = f"{format_value(r['value'])} {r['unit']}".rstrip()
+            print(f"| {r['metric']} | {value} | {r['target_text']} | {verdict} |")
+        print()
+
+
 def main(argv: list[str]) -> int:
     configure_django()  # first: benchmark modules may import models at the top
     for module in benchmark_modules():
         importlib.import_module(module)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(REGISTRY)})")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the stored figures as Markdown tables (no run)"
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        print_markdown(args.names)
+        return 0
     unknown = [n for n in args.names if n not in REGISTRY]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
