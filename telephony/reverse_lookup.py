@@ -311,6 +311,39 @@ def lookup_caller(*, entity_id: int, number: str) -> LookupOutcome:
     return outcome
 
 
+def cached_outcome(*, entity_id: int, number: str) -> LookupOutcome | None:
+    """What an earlier lookup found for this number, without asking any provider (None if nothing yet)."""
+    entity = Entity.objects.only("default_region").get(pk=entity_id)
+    parsed = try_normalize(number or "", entity.default_region)
+    if parsed is None or not is_e164(parsed.e164):
+        return None
+    cached = cache.get(cache_key(entity_id, parsed.e164))
+    return LookupOutcome.from_cache(cached) if cached is not None else None
+
+
+def cached_lookup(*, entity_id: int, number: str, default_region: str = "US") -> LookupOutcome | None:
+    """The cached answer for a number, if any; never asks a provider (safe on a page render)."""
+    parsed = try_normalize(number or "", default_region)
+    if parsed is None:
+        return None
+    cached = cache.get(cache_key(entity_id, parsed.e164))
+    return LookupOutcome.from_cache(cached) if cached is not None else None
+
+
+def lookup_region_context(call) -> dict:
+    """Context for `telephony/_lookup.html` when a wizard is (re)rendered for an unmatched call:
+    the cached lookup answer with the create-from-caller panel, or the “lookup running” state."""
+    from crm.create_from_caller import panel_context
+
+    outcome = cached_lookup(
+        entity_id=call.entity_id, number=call.caller_number, default_region=call.entity.default_region
+    )
+    context = {"call": call, "lookup": outcome, "retrying": False, "oob": False}
+    if outcome is not None:
+        context.update(panel_context(entity=call.entity, call=call, lookup=outcome))
+    return context
+
+
 def lookup_html(*, call, outcome: LookupOutcome | None, retrying: bool = False) -> str:
     """The wizard's lookup region for a call (`telephony/_lookup.html`), swapped in by its id."""
     from django.template.loader import render_to_string

@@ -393,3 +393,23 @@ def test_delay_on_commit_works_as_the_wizard_will_use_it(
         transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk))
 
     assert "Montreal" in text_of(socket())
+
+
+def test_a_reopened_wizard_gets_the_cached_answer_without_asking_again(
+    resource, fake, django_capture_on_commit_callbacks
+):
+    from django.template.loader import render_to_string
+
+    fake.script(MONTREAL, fls.found(name="Jane Smith"))
+    call = make_call(resource, MONTREAL)
+    pending = reverse_lookup.lookup_region_context(call)
+    assert pending["lookup"] is None and "caller_form" not in pending
+
+    run_task(call.pk, django_capture_on_commit_callbacks)
+    context = reverse_lookup.lookup_region_context(call)
+    html = render_to_string("telephony/_lookup.html", context)
+
+    assert context["lookup"].cached and context["lookup"].caller_name == "Jane Smith"
+    assert "Jane Smith" in text_of(html) and "hx-swap-oob" not in html
+    assert BeautifulSoup(html, "html.parser").find("input", attrs={"name": "first_name"})["value"] == "Jane"
+    assert len(fake.requests) == 1
