@@ -70,7 +70,9 @@ def test_the_sync_button_runs_the_sync_on_a_real_worker(
         "broker_url": celery_app.conf.broker_url,
     }
     celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
+    # Forget connections an earlier test may have opened to the in-memory broker.
     monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
     client.force_login(staff.user)
     try:
         response = client.post(reverse("telephony-connector-sync"), {"next": customer.get_absolute_url()})
