@@ -60,7 +60,12 @@ def _note_text(call: Call) -> str:
 
 
 def wizard_context(
-    call: Call, *, matches: list[CallerMatch] | None = None, oob: bool = False, fresh: bool = False
+    call: Call,
+    *,
+    matches: list[CallerMatch] | None = None,
+    oob: bool = False,
+    fresh: bool = False,
+    full: bool = True,
 ) -> dict:
     """Everything the wizard template needs, computed once per render (`fresh`: a call that just
     started ringing, so it has no notes yet: saves a query on the hot path)."""
@@ -85,7 +90,28 @@ def wizard_context(
         "oob": oob,
         "note_text": "" if fresh else _note_text(call),
         "report_url": _report_url(call),
+        "lookup": None,
+        **(
+            {}
+            if fresh or call.customer_id or colleague or len(matches) > 1
+            else _lookup_context(call, full=full)
+        ),
     }
+
+
+def _lookup_context(call: Call, *, full: bool) -> dict:
+    """An unknown caller's wizard drawn again (another tab, a reconnect) shows what the reverse
+    lookup already found instead of "lookup running"."""
+    from crm.create_from_caller import panel_context
+    from telephony.reverse_lookup import cached_outcome
+
+    outcome = cached_outcome(entity_id=call.entity_id, number=call.caller_number)
+    if outcome is None:
+        return {}
+    context = {"lookup": outcome}
+    if full:
+        context.update(panel_context(entity=call.entity, call=call, lookup=outcome))
+    return context
 
 
 def _report_url(call: Call) -> str:
@@ -104,7 +130,7 @@ def render_wizard(call: Call, **context) -> str:
 
 def render_live_parts(call: Call) -> str:
     """The regions that follow RingCentral's events (status line and buttons), as OOB swaps."""
-    context = wizard_context(call, oob=True)
+    context = wizard_context(call, oob=True, full=False)
     return render_to_string(f"{WIZARD}#status", context) + render_to_string(f"{WIZARD}#controls", context)
 
 

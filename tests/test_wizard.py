@@ -143,6 +143,20 @@ async def test_an_unknown_number_says_a_lookup_is_running(entity, acme):
     assert text(wizard.select_one(".caller-name")) == "Unknown caller"
 
 
+async def test_a_wizard_drawn_again_shows_what_the_lookup_found(entity, acme):
+    async with Desk(entity) as desk:
+        await desk.ring("+15145550199")
+        first = await desk.pushed()
+        assert first.select_one("[id$=-lookup]") is not None
+        lookup = await desk.pushed()  # the reverse lookup's result, pushed into the open wizard
+        assert "Caller information from reverse lookup" in text(lookup)
+        call = await sync_to_async(Call.objects.get)()
+        reopened = await sync_to_async(desk.client.get)(reverse("telephony-call-wizard", args=[call.pk]))
+    soup = BeautifulSoup(reopened.content, "html.parser")
+    assert "Caller information from reverse lookup" in text(soup.select_one(f"#call-{call.pk}-lookup"))
+    assert soup.select_one(f"#call-{call.pk}-lookup form") is not None  # create from this number
+
+
 async def test_a_colleague_is_shown_as_a_colleague(entity, acme):
     async with Desk(entity) as alice, Desk(entity, extension_id="62000102") as bob:
         payload = party_event(alice.subscription, code="Setup", extension_id="62000101")

@@ -4,9 +4,13 @@ Talks to the simulator only over HTTP (its `/_sim/calls` control endpoint at
 settings.RINGCENTRAL_SERVER_URL), like the product reaches RingCentral: no simulator import.
 """
 
+import argparse
+
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from crm.phones import try_normalize
 
 
 def seconds(value: str) -> float:
@@ -16,12 +20,24 @@ def seconds(value: str) -> float:
     return number
 
 
+def caller_number(text: str) -> str:
+    """Numbers as people type them, read like RingCentral would present them (E.164); a US default."""
+    parsed = try_normalize(text, "US")
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a phone number")
+    return parsed.e164
+
+
 class Command(BaseCommand):
     help = "Place a simulated inbound call to an extension on the running RingCentral simulator."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--from", dest="from_number", required=True, help="caller number, E.164 (+15145550100)"
+            "--from",
+            dest="from_number",
+            required=True,
+            type=caller_number,
+            help="caller number as people type it: +15145550100, (514) 555-0100, 0044 20 7946 0958…",
         )
         parser.add_argument("--to-extension", required=True, help="extension number to ring (e.g. 101)")
         parser.add_argument("--from-name", default="", help="caller name shown to the user")
