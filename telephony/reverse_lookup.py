@@ -311,16 +311,6 @@ def lookup_caller(*, entity_id: int, number: str) -> LookupOutcome:
     return outcome
 
 
-def cached_outcome(*, entity_id: int, number: str) -> LookupOutcome | None:
-    """What an earlier lookup found for this number, without asking any provider (None if nothing yet)."""
-    entity = Entity.objects.only("default_region").get(pk=entity_id)
-    parsed = try_normalize(number or "", entity.default_region)
-    if parsed is None or not is_e164(parsed.e164):
-        return None
-    cached = cache.get(cache_key(entity_id, parsed.e164))
-    return LookupOutcome.from_cache(cached) if cached is not None else None
-
-
 def cached_lookup(*, entity_id: int, number: str, default_region: str = "US") -> LookupOutcome | None:
     """The cached answer for a number, if any; never asks a provider (safe on a page render)."""
     parsed = try_normalize(number or "", default_region)

@@ -102,16 +102,15 @@ def wizard_context(
 def _lookup_context(call: Call, *, full: bool) -> dict:
     """An unknown caller's wizard drawn again (another tab, a reconnect) shows what the reverse
     lookup already found instead of "lookup running"."""
-    from crm.create_from_caller import panel_context
-    from telephony.reverse_lookup import cached_outcome
+    from telephony import reverse_lookup
 
-    outcome = cached_outcome(entity_id=call.entity_id, number=call.caller_number)
-    if outcome is None:
-        return {}
-    context = {"lookup": outcome}
     if full:
-        context.update(panel_context(entity=call.entity, call=call, lookup=outcome))
-    return context
+        context = reverse_lookup.lookup_region_context(call)
+        return {key: context[key] for key in context if key not in ("call", "oob")}
+    outcome = reverse_lookup.cached_lookup(
+        entity_id=call.entity_id, number=call.caller_number, default_region=call.entity.default_region
+    )
+    return {"lookup": outcome}
 
 
 def _report_url(call: Call) -> str:
