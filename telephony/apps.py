@@ -6,7 +6,8 @@ class TelephonyConfig(AppConfig):
     verbose_name = "Telephony"
 
     def ready(self) -> None:
-        from telephony import events, signals, wizard  # noqa: F401  (signals: the resource checkbox)
+        from telephony import events, presence, signals, wizard  # noqa: F401  (signals: the resource checkbox)
 
-        if wizard.call_changed not in events.call_listeners:
-            events.call_listeners.append(wizard.call_changed)
+        for listener in (wizard.call_changed, presence.match_unrung_call):
+            if listener not in events.call_listeners:
+                events.call_listeners.append(listener)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Resource
-from telephony import push
+from telephony import presence, push
 from telephony import ringcentral as rc
 from telephony.models import Connector, RingCentralToken, Subscription
 
@@ -76,6 +76,7 @@ def _create_webhook(subscription: Subscription, session) -> None:
     _set_status(
         subscription, Subscription.Status.ACTIVE if info.is_active else Subscription.Status.FAILED, info=info
     )
+    presence.refresh_presence(subscription=subscription, session=session)
 
 
 def _check_webhook(subscription: Subscription, session) -> None:
