@@ -51,7 +51,7 @@ def _child(connector_id: int, queue) -> None:
     started = time.perf_counter()
     outcome = sync.connector_sync(connector_id=connector_id)
     elapsed = time.perf_counter() - started
-    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    maxrss_kb = _peak_rss_kb()
     fetch_seconds = _fetch_only(connector_id)
     queue.put(
         {
@@ -65,6 +65,19 @@ def _child(connector_id: int, queue) -> None:
             "fetch_seconds": fetch_seconds,
         }
     )
+
+
+def _peak_rss_kb() -> float:
+    """This process's peak RSS. On Linux ru_maxrss survives fork+exec (a spawned child starts with
+    its parent's high-water mark), so VmHWM of the child's own address space is read first."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _fetch_only(connector_id: int) -> float:

@@ -1,6 +1,7 @@
 """The customer account's Calls tab and the call detail page."""
 
 from django.http import QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -64,7 +65,11 @@ def customer_calls(request, pk: int):
         "customer": customer,
         "tab": "calls",
         "account_tabs": all_account_tabs(customer),
-        "tab_html": render_to_string("callreports/calls_tab.html", context, request=request),
+        # Rendered without the request so the context processors (header icon…) run once, for
+        # the page; the fragment only needs the CSRF token and the request's path.
+        "tab_html": render_to_string(
+            "callreports/calls_tab.html", {**context, "request": request, "csrf_token": get_token(request)}
+        ),
     }
     template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
     return render(request, template, page_context)
