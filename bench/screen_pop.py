@@ -43,6 +43,7 @@ from bench.phone_matching import ENTITY_A, MISS_AREA_CODES, ensure_dataset
 USERS = 200
 PHASE_SECONDS = float(os.environ.get("BENCH_SCREEN_POP_SECONDS", "30"))
 RATES = (20, 100)
+WORKERS = int(os.environ.get("BENCH_SCREEN_POP_WORKERS", "1"))
 WARMUP_CALLS = 60
 POP_TIMEOUT = 5.0
 HTTP_POOL = 32
@@ -255,13 +256,9 @@ def setup_notification(listener: Listener, session: str, caller: str) -> bytes:
 # ---------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(setup: ServerSetup, port: int, prefix: str) -> subprocess.Popen:
+def start_server(setup: ServerSetup, prefix: str, workers: int) -> tuple[int, list[subprocess.Popen]]:
+    """`workers` daphne processes accepting on one listening socket (`daphne --fd`, as under a
+    process supervisor); the Redis channel layer carries pushes between them. Returns the port."""
     env = {
         **os.environ,
         **setup.env,
@@ -275,33 +272,51 @@ def start_server(setup: ServerSetup, port: int, prefix: str) -> subprocess.Popen
         "PYTHONPATH": str(ROOT),
     }
     daphne = str(Path(sys.executable).with_name("daphne"))
-    process = subprocess.Popen(
-        [daphne, "-b", "127.0.0.1", "-p", str(port), "arcadium.asgi:application"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(Path(os.environ.get("TMPDIR", "/tmp")) / f"popbench-daphne-{setup.label}.log", "w"),  # noqa: SIM115
-    )
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    port = listener.getsockname()[1]
+    log_dir = Path(os.environ.get("TMPDIR", "/tmp"))
+    processes = [
+        subprocess.Popen(
+            [daphne, "--fd", str(listener.fileno()), "arcadium.asgi:application"],
+            env=env,
+            cwd=ROOT,
+            pass_fds=[listener.fileno()],
+            stdout=subprocess.DEVNULL,
+            stderr=open(log_dir / f"popbench-daphne-{setup.label}-{n}.log", "w"),  # noqa: SIM115
+        )
+        for n in range(workers)
+    ]
+    listener.close()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode} (see /tmp/popbench-daphne-*.log)")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
+        if any(p.poll() is not None for p in processes):
+            stop_server(processes)
+            raise RuntimeError(f"daphne exited early (see {log_dir}/popbench-daphne-*.log)")
+        try:  # a worker accepts only once the app is loaded; a slower one leaves its share to the others
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as probe:
+                probe.sendall(b"GET /telephony/webhook/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if probe.recv(16).startswith(b"HTTP/"):
+                    return port, processes
         except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("daphne did not start listening within 60 s")
+            pass
+        time.sleep(0.3)
+    stop_server(processes)
+    raise RuntimeError("daphne did not start within 60 s")
 
 
-def stop_server(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def stop_server(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def clear_redis(prefix: str) -> None:
@@ -446,7 +461,7 @@ def make_calls(label: str, count: int, listeners: list[Listener], numbers: list,
 
 
 async def drive(
-    port: int, listeners: list[Listener], phases: list[Phase], profile_dir: Path | None, pid: int
+    port: int, listeners: list[Listener], phases: list[Phase], profile_dir: Path | None, pids: list[int]
 ):
     received: list = []
     sockets = await connect_sockets(port, listeners, received)
@@ -459,10 +474,10 @@ async def drive(
             print(f"  {phase.label}: {len(phase.calls)} calls at {phase.rate:g}/s", flush=True)
             spy = None
             if profile_dir is not None and phase.label != "warm-up":
-                spy = start_profile(profile_dir, pid, phase)
-            cpu_before = cpu_seconds(pid)
+                spy = start_profile(profile_dir, pids[0], phase)
+            cpu_before = sum(cpu_seconds(pid) for pid in pids)
             await run_phase(pool, phase, received)
-            phase.server_cpu = cpu_seconds(pid) - cpu_before
+            phase.server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await asyncio.to_thread(spy.wait)
@@ -564,7 +579,6 @@ def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFig
 def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None) -> dict[str, PhaseFigures]:
     run_id = uuid.uuid4().hex[:8]
     prefix = f"popbench-{run_id}-"
-    port = free_port()
     count = {rate: int(rate * PHASE_SECONDS) for rate in RATES}
     phases = [Phase("warm-up", 20, make_calls("warm", WARMUP_CALLS, listeners, numbers[::-1], run_id))]
     offset = 0
@@ -572,14 +586,16 @@ def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None)
         chunk = numbers[offset:] + numbers[:offset]
         phases.append(Phase(f"{rate}/s", rate, make_calls(f"r{rate}", count[rate], listeners, chunk, run_id)))
         offset += count[rate]
-    print(f"{setup.label}: daphne on 127.0.0.1:{port} ({setup.env})", flush=True)
-    process = start_server(setup, port, prefix)
+    port, processes = start_server(setup, prefix, WORKERS)
+    print(f"{setup.label}: {WORKERS} daphne process(es) on 127.0.0.1:{port} ({setup.env})", flush=True)
     try:
         connected, messages = asyncio.run(
-            drive(port, listeners, phases, profile_dir and profile_dir / setup.label, process.pid)
+            drive(
+                port, listeners, phases, profile_dir and profile_dir / setup.label, [p.pid for p in processes]
+            )
         )
     finally:
-        stop_server(process)
+        stop_server(processes)
         clear_redis(prefix)
     if connected != len(listeners):
         raise RuntimeError(f"only {connected} of {len(listeners)} websockets connected")
