@@ -98,7 +98,9 @@ def test_a_failing_provider_is_retried_by_the_worker_and_the_answer_reaches_the_
         "task_always_eager": celery_app.conf.task_always_eager,
         "broker_url": celery_app.conf.broker_url,
     }
+    # Forget connections an earlier test may have opened to the in-memory broker.
     monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
     try:
         pushes = async_to_sync(listen)()
     except TimeoutError:
