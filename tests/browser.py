@@ -130,9 +130,11 @@ def login(page, base_url: str, username: str, password: str = TEST_PASSWORD) -> 
 
 
 @pytest.fixture
-def logged_in_page(browser, _browser_contexts, live_app) -> Callable:
+def logged_in_page(browser, live_app, _browser_contexts) -> Callable:
     """`logged_in_page(user_or_username, password=TEST_PASSWORD)` → a signed-in page on `live_app`."""
 
+    # live_app before _browser_contexts: pages close before the server stops, so daphne is not
+    # left waiting on their open websockets at teardown.
     def open_as(user, password: str = TEST_PASSWORD):
         username = user if isinstance(user, str) else user.get_username()
         page = new_page(browser, _browser_contexts)

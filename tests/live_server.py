@@ -135,7 +135,7 @@ def stop_live_app(app: LiveApp) -> None:
     if app.process.poll() is None:
         app.process.terminate()
         try:
-            app.process.wait(timeout=5)
+            app.process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             app.process.kill()
             app.process.wait(timeout=5)

@@ -54,10 +54,10 @@ def test_it_finds_a_customer_by_phone_and_walks_to_a_contact(demo, live_app, log
     assert js_errors(page) == []
 
 
-def test_it_refuses_a_wrong_password(demo, live_app, page):
+def test_it_refuses_a_wrong_password(resource, live_app, page):
     page.goto(live_app + "/customers/")
     expect(page).to_have_url(f"{live_app}/login/?next=/customers/")
-    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Username").fill(resource.user.username)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".error")).to_contain_text("didn't match")
