@@ -70,11 +70,17 @@ def test_a_missed_call(simulator_settings, receiver):
 def test_it_says_clearly_when_the_simulator_is_not_running_or_refuses(simulator_settings, settings):
     with pytest.raises(CommandError, match="unknown|no extension '999'"):
         call_command("simulate_call", "--from", "+15145550100", "--to-extension", "999", stdout=StringIO())
-    with pytest.raises(CommandError, match="E.164"):
-        call_command("simulate_call", "--from", "5550100", "--to-extension", "101", stdout=StringIO())
+    with pytest.raises(CommandError, match="'call me' is not a phone number"):
+        call_command("simulate_call", "--from", "call me", "--to-extension", "101", stdout=StringIO())
     settings.RINGCENTRAL_SERVER_URL = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(CommandError, match="simulator is not answering at http://127.0.0.1:"):
         call_command("simulate_call", "--from", "+15145550100", "--to-extension", "101", stdout=StringIO())
+
+
+def test_it_reads_the_number_the_way_people_type_it(simulator_settings):
+    out = StringIO()
+    call_command("simulate_call", "--from", "(514) 555-0100", "--to-extension", "101", "--missed", stdout=out)
+    assert "from +15145550100" in out.getvalue()
 
 
 def test_the_command_does_not_import_the_simulator():
