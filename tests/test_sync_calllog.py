@@ -280,3 +280,32 @@ def test_the_batched_matcher_answers_like_find_callers(entity, acme):
         assert customer_id == best.customer.pk and contact_id == (best.contact.pk if best.contact else None)
         assert matched_on.startswith(f"{best.source} of {best.kind} {best.record}")
     assert "(first of 2 matches)" in matcher.match("+12125550100")[2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_one_runs_the_other_is_told_busy(entity, simulator_settings):
+    """Two real threads (own database connections) ask at the same moment: the claim lets one in."""
+    import threading
+
+    from django.db import connections
+
+    alice(entity)
+    connector = connect(entity, simulator_settings)
+    add_record(simulator_settings, number="+12125550100")
+    barrier, results = threading.Barrier(2), []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(sync.connector_sync(connector_id=connector.pk).result)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(results) == ["busy", "ok"]
+    assert Call.objects.filter(entity=entity).count() == 1
