@@ -239,3 +239,37 @@ def test_do_not_disturb_is_set_at_ringcentral(simulator, alice):
     client.post(reverse("telephony-dnd"), {"dnd": "off"}, headers={"HX-Request": "true"})
     with rc.session_for(resource) as session:
         assert rc.get_presence(session).dnd_status == "TakeAllCalls"
+
+
+@pytest.mark.django_db
+def test_numbers_are_call_links_only_for_users_whose_ringcentral_is_on(desk, acme):
+    client = Client()
+    client.force_login(desk.resource.user)
+    url = reverse("crm-customer-detail", args=[acme.pk])
+    link = dialog(client.get(url)).select_one(".phone a")
+    assert link["href"] == f"/telephony/dial/?number=%2B12125550100&customer={acme.pk}"
+    assert link["hx-get"] == link["href"] and link.get_text() == "(212) 555-0100"
+
+    desk.resource.ringcentral_on = False
+    desk.resource.save()
+    assert dialog(client.get(url)).select_one(".phone a")["href"] == "tel:+12125550100"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answer_on_pc_calls_out_from_the_softphone_and_knows_the_session_at_once(simulator, alice):
+    resource, client = alice
+    resource.answer_on = "pc"
+    resource.save()
+    acme = CustomerFactory(entity=resource.entity, name="ACME Corp")
+    page = dialog(client.get(reverse("telephony-dial"), {"number": ACME_NUMBER, "customer": acme.pk}))
+    assert "from this computer (RingCentral softphone)?" in words(page.select_one(".dial-question"))
+
+    client.post(reverse("telephony-dial"), {"number": ACME_NUMBER, "customer": acme.pk})
+    [placed] = simulator.control.calls(live=True)
+    assert placed["session"]["origin"]["type"] == "CallOut"
+    call = Call.objects.get()
+    assert call.telephony_session_id == placed["telephonySessionId"] and call.ring_out_id == ""
+    ours = [
+        p for p in placed["session"]["parties"] if p.get("extensionId") == resource.ringcentral_extension_id
+    ]
+    assert call.party_id == ours[0]["id"] and call.customer == acme
