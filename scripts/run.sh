@@ -21,6 +21,9 @@ if [ -f telephony/management/commands/run_simulator.py ]; then
   $PY manage.py run_simulator --host "$HOST" --port "$SIM_PORT" &
   pids+=($!)
 fi
+# Once the simulator answers: connect the demo company (admin JWT) and sync its call history.
+$PY manage.py connect_demo --wait 30 || echo "  (could not connect the demo company to the simulator; see above)"
+
 if [ -n "${REDIS_URL:-}" ]; then
   .venv/bin/celery -A arcadium worker -B -l warning &
   pids+=($!)
