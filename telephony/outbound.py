@@ -266,3 +266,28 @@ def cancel_dialled_call(*, call: Call, resource: Resource) -> None:
             from telephony import wizard
 
             push.send_html(user_id=resource.user_id, html=wizard.render_live_parts(call))
+
+
+def refresh_ring_out(*, call: Call) -> bool:
+    """A RingOut RingCentral has not reported through events yet (e.g. events are delayed or the
+    subscription is down): ask for its status and follow it. Returns whether the call changed."""
+    if not call.ring_out_id or call.telephony_session_id or not call.is_live:
+        return False
+    with rc.session_for(call.resource) as session:
+        status = rc.ring_out_status(session, call.ring_out_id)
+    state, result = ring_out_outcome(status)
+    if not state or state == call.state:
+        return False
+    with transaction.atomic():
+        changes = {"state": state, "result": result or call.result}
+        if state == Call.State.ON_CALL and call.answered_at is None:
+            changes["answered_at"] = timezone.now()
+        if state == Call.State.ENDED:
+            changes["ended_at"] = timezone.now()
+            if call.answered_at:
+                changes["duration_seconds"] = int((changes["ended_at"] - call.answered_at).total_seconds())
+        # Only while no event has claimed the row: events, when they come, are the better source.
+        if not Call.objects.filter(pk=call.pk, telephony_session_id="").update(**changes):
+            return False
+    call.refresh_from_db()
+    return True

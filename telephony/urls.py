@@ -9,6 +9,7 @@ urlpatterns = [
     path("telephony/phone/", views.phone_icon, name="telephony-phone-icon"),
     path("telephony/settings/", views.phone_settings, name="telephony-settings"),
     path("telephony/dial/", views_dial.dial, name="telephony-dial"),
+    path("telephony/dial/<int:pk>/status/", views_dial.ring_out_status, name="telephony-ring-out-status"),
     path("telephony/presence/", views_dial.presence_badge, name="telephony-presence"),
     path("telephony/presence/dnd/", views_dial.do_not_disturb, name="telephony-dnd"),
     path("telephony/calls/live/", views_calls.live_calls, name="telephony-live-calls"),

@@ -1,5 +1,7 @@
 """Click-to-dial (confirm, then place the call) and presence (header badge, Do Not Disturb)."""
 
+import contextlib
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm.access import entity_required, get_contact_for_user, get_customer_for_user
 from crm.models import Resource
 from telephony import outbound, presence
+from telephony import ringcentral as rc
 from telephony.status import phone_status
 
 DIAL = "telephony/dial.html"
@@ -57,6 +60,19 @@ def _placed(request, target: outbound.DialTarget):
     messages.success(request, f"Calling {target.name or target.display_number}…")
     record = target.contact or target.customer
     return redirect(record.get_absolute_url() if record else "home")
+
+
+@entity_required
+@require_GET
+def ring_out_status(request, pk: int):
+    """Polled by the wizard while a RingOut is dialling and RingCentral has sent no event for it."""
+    from telephony.views_calls import get_own_call
+    from telephony.wizard import render_live_parts
+
+    call = get_own_call(request, pk)
+    with contextlib.suppress(rc.RingCentralError):  # the next poll, or the call's events, will tell
+        outbound.refresh_ring_out(call=call)
+    return HttpResponse(render_live_parts(call))
 
 
 @entity_required

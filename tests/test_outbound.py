@@ -273,3 +273,25 @@ def test_answer_on_pc_calls_out_from_the_softphone_and_knows_the_session_at_once
         p for p in placed["session"]["parties"] if p.get("extensionId") == resource.ringcentral_extension_id
     ]
     assert call.party_id == ours[0]["id"] and call.customer == acme
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ring_out_without_events_follows_ringcentrals_status(simulator, alice):
+    resource, client = alice  # no subscription at the simulator: RingCentral sends this call no events
+    acme = CustomerFactory(entity=resource.entity, name="ACME Corp")
+    client.post(reverse("telephony-dial"), {"number": ACME_NUMBER, "customer": acme.pk})
+    call = Call.objects.get()
+    status_url = reverse("telephony-ring-out-status", args=[call.pk])
+    wizard = dialog(client.get(reverse("telephony-call-wizard", args=[call.pk])))
+    assert wizard.select_one(".wizard-status")["hx-get"] == status_url
+
+    [placed] = simulator.control.calls(live=True)
+    simulator.control.answer_call(placed["telephonySessionId"])
+    parts = dialog(client.get(status_url))
+    assert words(parts.select_one(".state-badge")) == "On call"
+    simulator.control.hang_up(placed["telephonySessionId"])
+    parts = dialog(client.get(status_url))
+    assert words(parts.select_one(".state-badge")) == "Ended"
+    assert not parts.select_one(".wizard-status").has_attr("hx-get")  # polling stops
+    call.refresh_from_db()
+    assert (call.state, call.result) == (Call.State.ENDED, "Accepted")
