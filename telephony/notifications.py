@@ -111,9 +111,14 @@ def read_envelope(payload) -> tuple[str, str]:
     """(uuid, subscriptionId) of any notification, or MalformedNotification."""
     if not isinstance(payload, dict):
         raise MalformedNotification("the notification must be a JSON object")
-    # PostgreSQL cannot store NUL in text or jsonb; no real notification carries one.
-    if "\\u0000" in json.dumps(payload):
+    # PostgreSQL's jsonb refuses NUL and lone UTF-16 surrogates; no real notification has them.
+    text = json.dumps(payload, ensure_ascii=False)
+    if "\\u0000" in text:
         raise MalformedNotification("the notification contains NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedNotification("the notification contains invalid characters") from None
     return (
         _text(payload.get("uuid"), "uuid", required=True, limit=64),
         _text(payload.get("subscriptionId"), "subscriptionId", required=True, limit=64),

@@ -187,3 +187,13 @@ def test_fuzzed_bodies_never_cause_a_500_or_a_half_written_call(client, subscrib
         assert CallEvent.objects.count() == events_before
     for call in Call.objects.all():
         assert call.telephony_session_id and call.party_id and call.state in Call.State.values
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800", "caller\udfffname"])
+def test_characters_postgresql_cannot_store_are_refused_as_malformed(client, subscribed, bad):
+    _, subscription = subscribed
+    payload = party_event(subscription)
+    payload["body"]["parties"][0]["from"]["name"] = bad
+    response = post(client, payload, subscription.connector.verification_token)
+    assert response.status_code == 400
+    assert not CallEvent.objects.exists()
