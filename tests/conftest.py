@@ -83,3 +83,15 @@ def _close_connections_of_async_tests(request):
         from django.db import connections
 
         SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
+@pytest.fixture
+def in_memory_channel_layer(settings):
+    """For tests that read the channel layer directly from the test thread (a fake tab): the
+    in-memory layer, whatever REDIS_URL says. Real-Redis delivery has its own tests."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

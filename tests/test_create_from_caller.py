@@ -185,7 +185,7 @@ def test_the_customer_select_is_searchable_within_the_entity(staff_client, entit
 
 
 def test_the_wizard_header_of_every_tab_follows_the_new_record(
-    staff_client, resource, customer, call, django_capture_on_commit_callbacks
+    staff_client, resource, customer, call, django_capture_on_commit_callbacks, in_memory_channel_layer
 ):
     import asyncio
 

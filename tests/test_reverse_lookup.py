@@ -58,7 +58,7 @@ def make_call(resource, number: str, **kwargs) -> Call:
 
 
 @pytest.fixture
-def socket(resource):
+def socket(resource, in_memory_channel_layer):
     """The channel-layer side of the resource's user's browser tab: `socket()` → next pushed HTML."""
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
