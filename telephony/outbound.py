@@ -212,23 +212,26 @@ def claim_dialled_call(
 ) -> Call | None:
     """The first event of a call we dialled: link it to the row made when the user clicked.
 
-    Called under the ingest transaction before a new row would be created for the session."""
-    if party.direction.lower() != "outbound" or not party.to_number:
+    Called under the ingest transaction before a new row would be created for the session. The
+    dialled number on our party identifies it; a RingOut's first leg (RingCentral calling the
+    user's own phone) may not show it yet, so a RingOut/call-out event with one call pending of
+    this user is that call."""
+    placed_by_us = notification.origin in ("RingOut", "CallOut")
+    if party.direction.lower() != "outbound" and not placed_by_us:
         return None
-    pending = (
-        Call.objects.select_for_update()
-        .filter(
-            entity=resource.entity,
-            resource=resource,
-            direction=Call.Direction.OUTBOUND,
-            telephony_session_id="",
-            state__in=Call.LIVE_STATES,
-            to_number=party.to_number,
-            created_at__gte=timezone.now() - CLAIM_WITHIN,
-        )
-        .order_by("-created_at")
-        .first()
+    pending_calls = Call.objects.select_for_update().filter(
+        entity=resource.entity,
+        resource=resource,
+        direction=Call.Direction.OUTBOUND,
+        telephony_session_id="",
+        state__in=Call.LIVE_STATES,
+        created_at__gte=timezone.now() - CLAIM_WITHIN,
     )
+    pending = pending_calls.filter(to_number=party.to_number).order_by("-created_at").first()
+    first_leg = party.direction.lower() == "inbound" or not party.to_number or party.to_extension_id
+    if pending is None and placed_by_us and first_leg:
+        only = list(pending_calls[:2])
+        pending = only[0] if len(only) == 1 else None
     if pending is None:
         return None
     pending.telephony_session_id = notification.telephony_session_id

@@ -295,3 +295,16 @@ def test_a_ring_out_without_events_follows_ringcentrals_status(simulator, alice)
     assert not parts.select_one(".wizard-status").has_attr("hx-get")  # polling stops
     call.refresh_from_db()
     assert (call.state, call.result) == (Call.State.ENDED, "Accepted")
+
+
+@pytest.mark.django_db
+def test_a_ring_out_first_leg_to_the_users_own_phone_is_claimed_by_origin(desk, acme):
+    call = dialled(desk, acme)
+    first_leg = outbound_event(desk, code="Setup", to="+19043014558", session="s-leg")
+    first_leg["body"]["parties"][0]["direction"] = "Inbound"
+    events.ingest(first_leg, subscription=desk)
+    call.refresh_from_db()
+    assert call.telephony_session_id == "s-leg" and Call.objects.count() == 1
+    inbound_call = party_event(desk, session="s-inbound", extension_id=desk.resource.ringcentral_extension_id)
+    events.ingest(inbound_call, subscription=desk)
+    assert Call.objects.count() == 2  # a customer calling meanwhile is not taken for the dialled call
