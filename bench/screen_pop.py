@@ -12,7 +12,7 @@ The same load runs twice: against our configuration and against a baseline (the 
 default), each on a fresh server. Besides latency the figures include the daphne process's CPU
 time per call, which the load of other processes on the machine does not inflate much.
 
-Knobs (environment): BENCH_SCREEN_POP_SECONDS (phase length, default 30),
+Knobs (environment): BENCH_SCREEN_POP_SECONDS (phase length, default 30; the baseline runs half as long),
 BENCH_SCREEN_POP_ONLY_OURS=1 (skip the baseline), BENCH_SCREEN_POP_PROFILE=<dir> (py-spy raw
 profiles of the server per phase; summarise with `python -m bench.profile_summary <file>`),
 BENCH_SCREEN_POP_SERVER_ROOT=<tree> (serve another copy of the code: A/B of a change under the
@@ -579,7 +579,9 @@ def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFig
 def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None) -> dict[str, PhaseFigures]:
     run_id = uuid.uuid4().hex[:8]
     prefix = f"popbench-{run_id}-"
-    count = {rate: int(rate * PHASE_SECONDS) for rate in RATES}
+    # The baseline drowns at 100/s and drains slowly: half as long keeps the whole run to minutes.
+    seconds = PHASE_SECONDS if setup is OURS else PHASE_SECONDS / 2
+    count = {rate: int(rate * seconds) for rate in RATES}
     phases = [Phase("warm-up", 20, make_calls("warm", WARMUP_CALLS, listeners, numbers[::-1], run_id))]
     offset = 0
     for rate in RATES:
@@ -617,8 +619,11 @@ def results_for(label: str, figures: dict[str, PhaseFigures], targets: bool) -> 
     results = []
 
     def stat(name, samples, pct, target, unit="ms"):
-        value = (median(samples) if pct == 50 else percentile(samples, pct)) if samples else float("inf")
-        results.append(Result(f"{label} {name}", value, unit, target if targets else None))
+        if samples:
+            value, note = (median(samples) if pct == 50 else percentile(samples, pct)), ""
+        else:  # nothing arrived: report the timeout as a lower bound
+            value, note = POP_TIMEOUT * 1000, f"none arrived within {POP_TIMEOUT:g} s"
+        results.append(Result(f"{label} {name}", value, unit, target if targets else None, note=note))
 
     lo, hi = figures[low], figures[high]
     stat(f"{low} pop p50", lo.latencies_ms, 50, 10)
