@@ -169,17 +169,19 @@ def prepare_users(entity) -> list[Listener]:
     Session.objects.filter(session_key__startswith="popbench").delete()
     listeners = []
     for r in sorted(resources, key=lambda r: r.ringcentral_extension_id):
-        store = SessionStore()
-        store["_auth_user_id"] = str(r.user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        store["_auth_user_hash"] = r.user.get_session_auth_hash()
-        store.create()
+        key = f"popbench{secrets.token_hex(16)}"  # the next run removes these by prefix
+        data = {
+            "_auth_user_id": str(r.user.pk),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": r.user.get_session_auth_hash(),
+        }
+        Session.objects.create(session_key=key, session_data=SessionStore().encode(data), expire_date=expires)
         listeners.append(
             Listener(
                 r.user.pk,
                 r.ringcentral_extension_id,
                 f"{SUBSCRIPTION_PREFIX}{r.ringcentral_extension_id}",
-                store.session_key,
+                key,
             )
         )
     return listeners
