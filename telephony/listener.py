@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from django.utils import timezone
 
-from telephony import connection, events, push
+from telephony import connection, events, presence, push
 from telephony import ringcentral as rc
 from telephony.models import Subscription
 from telephony.notifications import MalformedNotification
@@ -40,7 +40,10 @@ def _wanted_subscription_ids() -> set[int]:
 def _ws_token(subscription_id: int):
     subscription = Subscription.objects.select_related("resource").get(pk=subscription_id)
     with rc.session_for(subscription.resource) as session:
-        return rc.ws_token(session)
+        token = rc.ws_token(session)
+        # The header shows presence from the start, not only after the first presence event.
+        presence.refresh_presence(subscription=subscription, session=session)
+        return token
 
 
 def _mark(subscription_id: int, **fields) -> None:
