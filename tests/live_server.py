@@ -24,7 +24,9 @@ What the server shares with the test process, and what it does not:
   nothing leaks between tests.
 """
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -39,6 +41,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ASGI_APP = "arcadium.asgi:application"
 START_TIMEOUT_SECONDS = 30
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class LiveApp(str):
@@ -73,6 +76,14 @@ def _listening_socket() -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when the pytest process dies, so a
+    killed test run (timeout, Ctrl+C twice, SIGKILL) leaves no daphne holding the test database."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -124,6 +135,7 @@ def start_live_app(*, log_dir: Path, env: dict[str, str] | None = None) -> LiveA
             stdout=log,
             stderr=subprocess.STDOUT,
             pass_fds=[sock.fileno()],
+            preexec_fn=_die_with_parent,
         )
     sock.close()
     app = LiveApp(port, process, log_path)
