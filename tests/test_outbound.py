@@ -6,12 +6,13 @@ from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 
-from telephony import events, outbound
+from telephony import events, outbound, sync
 from telephony import ringcentral as rc
 from telephony.models import Call
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
 from tests.ringcentral_helpers import authorize_resource, make_connector
 from tests.telephony_factories import SubscriptionFactory, listening_resource, party_event
+from tests.test_sync_support import connect
 
 ACME_NUMBER = "+12125550100"
 
@@ -273,6 +274,13 @@ def test_answer_on_pc_calls_out_from_the_softphone_and_knows_the_session_at_once
         p for p in placed["session"]["parties"] if p.get("extensionId") == resource.ringcentral_extension_id
     ]
     assert call.party_id == ours[0]["id"] and call.customer == acme
+
+    simulator.control.answer_call(placed["telephonySessionId"])
+    simulator.control.hang_up(placed["telephonySessionId"])
+    outcome = sync.connector_sync(connector_id=connect(resource.entity, simulator).pk)
+    assert outcome.result == "ok"
+    synced = Call.objects.get()  # the call-log record converged on the dialled call's row
+    assert synced.pk == call.pk and synced.call_log_id and synced.customer == acme
 
 
 @pytest.mark.django_db(transaction=True)
