@@ -157,3 +157,25 @@ def test_do_not_disturb_from_the_header_sends_calls_to_voicemail(
     expect(presence(page)).to_have_text("Available")
     expect(presence(second_tab)).to_have_text("Available")
     assert js_errors(page) == [] and js_errors(second_tab) == []
+
+
+def test_an_outbound_call_nobody_answers_ends_as_no_answer(
+    live_app, logged_in_page, simulator, entity, office
+):
+    alice = connected_staff(entity, "101", answer_on="phone")
+    page = logged_in_page(alice.user)
+    expect(page.locator("#phone-icon")).to_have_attribute("data-state", "listening")
+    page.goto(f"{live_app.url}/contacts/{office.contacts.get().pk}/")
+    page.locator("a.dial-link", has_text="514.555.0142").click()
+    page.get_by_role("button", name="Call", exact=True).click()
+    expect(wizard(page).locator(".caller-name")).to_have_text("Jane Smith")
+    expect(wizard(page)).to_contain_text("Contact of ACME Corp")
+    expect(state(page)).to_have_text("Ringing")
+
+    [placed] = simulator.control.calls(live=True)
+    simulator.control.ring_timeout(placed["telephonySessionId"])  # Jane does not pick up
+    expect(state(page)).to_have_text("No answer")
+    expect(wizard(page).locator(".wizard-controls")).to_contain_text("No answer")
+    expect(wizard(page).locator(".wizard-controls button")).to_have_count(0)
+    call = Call.objects.get()
+    assert (call.state, call.result, call.contact.full_name) == ("ended", "No Answer", "Jane Smith")
