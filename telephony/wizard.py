@@ -87,6 +87,7 @@ def wizard_context(
         "answer_on_pc": resource is not None and resource.answer_on == Resource.AnswerOn.PC,
         "ringer_on": resource is not None and resource.ringer_on,
         "close_on_hangup": resource is not None and resource.close_wizard_on_hangup,
+        "click_to_dial": _listening(resource),  # an ended call's number calls back
         "oob": oob,
         "note_text": "" if fresh else _note_text(call),
         "report_url": _report_url(call),

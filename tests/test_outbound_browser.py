@@ -179,3 +179,8 @@ def test_an_outbound_call_nobody_answers_ends_as_no_answer(
     expect(wizard(page).locator(".wizard-controls button")).to_have_count(0)
     call = Call.objects.get()
     assert (call.state, call.result, call.contact.full_name) == ("ended", "No Answer", "Jane Smith")
+
+    wizard(page).locator(".caller-number a.dial-link").click()  # try again from the wizard
+    expect(page.locator("#dial-dialog .dial-question")).to_have_text(
+        "Call Jane Smith at +1 514-555-0142 from your desk phone?"
+    )
