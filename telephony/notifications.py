@@ -112,7 +112,11 @@ def read_envelope(payload) -> tuple[str, str]:
     if not isinstance(payload, dict):
         raise MalformedNotification("the notification must be a JSON object")
     # PostgreSQL's jsonb refuses NUL and lone UTF-16 surrogates; no real notification has them.
-    text = json.dumps(payload, ensure_ascii=False)
+    # ... nor NaN/Infinity, which Python's JSON reader accepts.
+    try:
+        text = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise MalformedNotification("the notification contains NaN or Infinity") from None
     if "\\u0000" in text:
         raise MalformedNotification("the notification contains NUL characters")
     try:

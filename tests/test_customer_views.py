@@ -58,7 +58,9 @@ def test_customer_page_shows_overview_and_contacts_tab(staff_client, customer, c
     tabs = [a.get_text(strip=True) for a in soup.select("nav.tabs a")]
     assert tabs[:2] == ["Overview", "Contacts"]
 
-    response = staff_client.get(reverse("crm-customer-contacts", args=[customer.pk]), headers={"HX-Request": "true"})
+    response = staff_client.get(
+        reverse("crm-customer-contacts", args=[customer.pk]), headers={"HX-Request": "true"}
+    )
     fragment = BeautifulSoup(response.content, "html.parser")
     assert fragment.select_one("section#tab-body") is not None
     assert "Jane Smith" in fragment.get_text()
@@ -103,7 +105,9 @@ def test_login_page_renders_and_signs_in(client, resource):
     response = client.get(reverse("login"))
     assert response.status_code == 200
     assert "Sign in to Arcadium" in response.content.decode()
-    response = client.post(reverse("login"), {"username": resource.user.username, "password": "pw-for-tests-123"})
+    response = client.post(
+        reverse("login"), {"username": resource.user.username, "password": "pw-for-tests-123"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("crm-customer-list")
 

@@ -18,7 +18,12 @@ def test_it_finds_a_contact_and_carries_its_customer(contact):
     matches = find_callers(contact.entity, "1-514-555-0142")
     assert len(matches) == 1
     match = matches[0]
-    assert (match.kind, match.record, match.customer, match.contact) == ("contact", contact, contact.customer, contact)
+    assert (match.kind, match.record, match.customer, match.contact) == (
+        "contact",
+        contact,
+        contact.customer,
+        contact,
+    )
     assert match.phone.get_label_display() == "Mobile"
 
 

@@ -104,7 +104,13 @@ def test_the_settings_panel_shows_the_four_switches_and_do_not_disturb(client, l
     response = client.get(reverse("telephony-settings"), headers={"HX-Request": "true"})
     soup = BeautifulSoup(response.content, "html.parser")
     legends = [legend.get_text(strip=True) for legend in soup.select("legend")]
-    assert legends == ["RingCentral", "Phone ringer", "Answer on", "Close wizard on hang-up", "Do Not Disturb"]
+    assert legends == [
+        "RingCentral",
+        "Phone ringer",
+        "Answer on",
+        "Close wizard on hang-up",
+        "Do Not Disturb",
+    ]
     assert soup.select_one("input[name=ringcentral][value=on]").has_attr("checked")
     assert soup.select_one("input[name=answer_on][value=pc]").has_attr("checked")
 
