@@ -6,9 +6,11 @@ for display. Matching a caller is then one indexed equality lookup on (entity, e
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.db import connection
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from crm.models import Contact, Customer, Entity, PhoneNumber
@@ -100,6 +102,56 @@ def display(e164: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
+def _columns(model, alias: str) -> tuple[list[str], str]:
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], ", ".join(f'{alias}."{f.column}"' for f in fields)
+
+
+@cache
+def _caller_query() -> tuple[str, list[tuple[type, list[str]]]]:
+    """The lookup's SQL, built once from the models' metadata.
+
+    Compiling the equivalent ORM query (three select_related joins) cost ~0.9 ms of CPU per call,
+    nine times the indexed lookup itself; this is the same query, prepared once, on the hot path.
+    """
+    parts = [(PhoneNumber, "p"), (Customer, "c"), (Contact, "k"), (Customer, "kc")]
+    shapes, selects = [], []
+    for model, alias in parts:
+        names, select = _columns(model, alias)
+        shapes.append((model, names))
+        selects.append(select)
+    phone, customer, contact = PhoneNumber._meta, Customer._meta, Contact._meta
+    # Identifiers come from model metadata; the values are bound parameters.
+    sql = (
+        f"SELECT {', '.join(selects)} FROM {phone.db_table} p "  # noqa: S608
+        f"LEFT JOIN {customer.db_table} c ON c.id = p.customer_id "
+        f"LEFT JOIN {contact.db_table} k ON k.id = p.contact_id "
+        f"LEFT JOIN {customer.db_table} kc ON kc.id = k.customer_id "
+        "WHERE p.entity_id = %s AND p.e164 = %s ORDER BY p.id"
+    )
+    return sql, shapes
+
+
+def _rows(entity: Entity, e164: str) -> list[PhoneNumber]:
+    sql, shapes = _caller_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [entity.pk, e164])
+        rows = cursor.fetchall()
+    phones = []
+    for row in rows:
+        records, offset = [], 0
+        for model, names in shapes:
+            values = row[offset : offset + len(names)]
+            offset += len(names)
+            records.append(model.from_db(connection.alias, names, values) if values[0] is not None else None)
+        phone, customer, contact, contact_customer = records
+        phone.customer, phone.contact = customer, contact
+        if contact is not None:
+            contact.customer = contact_customer
+        phones.append(phone)
+    return phones
+
+
 def find_callers(entity: Entity, number: str) -> list[CallerMatch]:
     """Who is calling: customers whose numbers match first, then contacts'.
 
@@ -109,12 +161,8 @@ def find_callers(entity: Entity, number: str) -> list[CallerMatch]:
     parsed = try_normalize(number, entity.default_region)
     if parsed is None:
         return []
-    # No ORDER BY: compiling it costs more than the query itself; the few rows sort here.
-    rows = PhoneNumber.objects.filter(entity=entity, e164=parsed.e164).select_related(
-        "customer", "contact", "contact__customer"
-    )
     customers, contacts = [], []
-    for phone in sorted(rows, key=lambda row: row.pk):
+    for phone in _rows(entity, parsed.e164):
         if phone.customer_id and phone.customer.is_active:
             customers.append(CallerMatch("customer", phone.customer, phone.customer, phone))
         elif phone.contact_id and phone.contact.is_active and phone.contact.customer.is_active:
