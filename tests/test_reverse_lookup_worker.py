@@ -3,8 +3,6 @@ countdowns by the worker while the provider fails, its result published on the R
 
 import asyncio
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from telephony.models import Call
 from telephony.push import user_group
 from telephony.tasks import reverse_lookup_task
 from tests import fake_lookup_server as fls
+from tests.celery_worker import celery_worker
 from tests.services import require_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,31 +40,17 @@ def fake():
 @pytest.fixture
 def worker(transactional_db, tmp_path, fake):
     redis_url = require_redis()
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()  # our own Redis db: no stale messages or cached lookups
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "arcadium.settings",
-        "REVERSE_LOOKUP_URL": fake.url,
-        "REVERSE_LOOKUP_NAME": "Caller ID service",
-        "REVERSE_LOOKUP_MAX_RETRIES": "2",
-    }
-    log = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "arcadium", "worker", "--pool=solo", "-l", "INFO"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    process.log = log
-    yield process, redis_url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with celery_worker(
+        redis_url=redis_url,
+        database_url=database_url(),
+        log_dir=tmp_path,
+        env={
+            "REVERSE_LOOKUP_URL": fake.url,
+            "REVERSE_LOOKUP_NAME": "Caller ID service",
+            "REVERSE_LOOKUP_MAX_RETRIES": "2",
+        },
+    ) as process:
+        yield process, redis_url
 
 
 def test_a_failing_provider_is_retried_by_the_worker_and_the_answer_reaches_the_socket(

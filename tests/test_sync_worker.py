@@ -1,9 +1,6 @@
 """The manual sync through a real Celery worker on Redis: the button queues the task, a separate
 worker process runs it against the simulator and the shared test database."""
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +11,7 @@ from django.urls import reverse
 from arcadium.celery import app as celery_app
 from telephony.models import Call
 from telephony.models_sync import CallLogSync
+from tests.celery_worker import celery_worker
 from tests.services import require_redis
 from tests.test_sync_support import add_record, alice, connect
 
@@ -32,29 +30,13 @@ def database_url() -> str:
 @pytest.fixture
 def worker(simulator_settings, transactional_db, tmp_path):
     redis_url = require_redis()
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()  # our own Redis db: no stale messages from other runs
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DATABASE_URL": database_url(),
-        "RINGCENTRAL_SERVER_URL": simulator_settings.url,
-        "DJANGO_SETTINGS_MODULE": "arcadium.settings",
-    }
-    log = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "arcadium", "worker", "--pool=solo", "-l", "INFO"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    process.log = log
-    yield process, redis_url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with celery_worker(
+        redis_url=redis_url,
+        database_url=database_url(),
+        log_dir=tmp_path,
+        env={"RINGCENTRAL_SERVER_URL": simulator_settings.url},
+    ) as process:
+        yield process, redis_url
 
 
 def test_the_sync_button_runs_the_sync_on_a_real_worker(
