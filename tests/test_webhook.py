@@ -202,7 +202,9 @@ def test_characters_postgresql_cannot_store_are_refused_as_malformed(client, sub
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_numbers_json_allows_but_postgresql_refuses_are_malformed(client, subscribed, constant):
     _, subscription = subscribed
-    body = json.dumps(party_event(subscription)).replace('"timestamp": ', f'"extra": {constant}, "timestamp": ', 1)
+    body = json.dumps(party_event(subscription)).replace(
+        '"timestamp": ', f'"extra": {constant}, "timestamp": ', 1
+    )
     response = post(client, body, subscription.connector.verification_token)
     assert response.status_code == 400
     assert not CallEvent.objects.exists()
