@@ -131,7 +131,7 @@ def _new_call(resource: Resource, target: DialTarget) -> Call:
             extension_id=resource.ringcentral_extension_id,
             customer=target.customer,
             contact=target.contact,
-            matched_on=f"{target.label} {target.display_number} (you dialled it)",
+            matched_on=f"{target.label} {target.display_number}",
             started_at=now,
             popped_up_at=now,
         )

@@ -67,7 +67,7 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     expect(page.locator("#dial-dialog")).to_have_count(0)
 
     expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    expect(wizard(page)).to_contain_text("matched on Main phone +1 212-555-0100 (you dialled it)")
+    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone +1 212-555-0100")
     expect(state(page)).to_have_text("Ringing")  # RingCentral's events reached the row made on click
     expect(state(second_tab)).to_have_text("Ringing")
     [placed] = simulator.control.calls(live=True)
