@@ -16,6 +16,5 @@ urlpatterns = [
     path("telephony/calls/recent/", views_calls.recent_calls, name="telephony-recent-calls"),
     path("telephony/calls/<int:pk>/wizard/", views_calls.call_wizard, name="telephony-call-wizard"),
     path("telephony/calls/<int:pk>/choose/", views_calls.choose_caller, name="telephony-call-choose"),
-    path("telephony/calls/<int:pk>/note/", views_calls.call_note, name="telephony-call-note"),
     path("telephony/calls/<int:pk>/<str:action>/", views_calls.control, name="telephony-call-control"),
 ]

@@ -1,13 +1,10 @@
 """The wizard's HTTP side: reopen, re-sync after a reconnect, choose a match, buttons, notes."""
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from callreports.services import call_note_save
 from crm.access import entity_required
 from telephony import push, wizard
 from telephony.call_control import CallControlError, call_control
@@ -79,19 +76,6 @@ def control(request, pk: int, action: str):
             user_id=request.user.pk, html=f'<aside id="call-{call.pk}" hx-swap-oob="delete"></aside>'
         )
     return HttpResponse(status=204)
-
-
-@entity_required
-@require_POST
-def call_note(request, pk: int):
-    call = get_own_call(request, pk)
-    context = {"call": call}
-    try:
-        call_note_save(call=call, user=request.user, text=request.POST.get("text", ""))
-        context["note_saved"] = timezone.localtime()
-    except ValidationError as exc:
-        context["note_error"] = " ".join(exc.messages)
-    return render(request, f"{wizard.WIZARD}#note-status", context)
 
 
 @entity_required

@@ -53,10 +53,14 @@ def apply_match(call: Call, match: CallerMatch) -> None:
     call.matched_on = match.source
 
 
-def _note_text(call: Call) -> str:
+def _note(call: Call):
     from callreports.models import CallNote
 
-    return CallNote.objects.filter(call=call).values_list("text", flat=True).first() or ""
+    return (
+        CallNote.objects.filter(call=call)
+        .select_related("updated_by__resource", "created_by__resource")
+        .first()
+    )
 
 
 def wizard_context(
@@ -89,7 +93,7 @@ def wizard_context(
         "close_on_hangup": resource is not None and resource.close_wizard_on_hangup,
         "click_to_dial": _listening(resource),  # an ended call's number calls back
         "oob": oob,
-        "note_text": "" if fresh else _note_text(call),
+        "note": None if fresh else _note(call),
         "report_url": _report_url(call),
         "lookup": None,
         **(

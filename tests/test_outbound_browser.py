@@ -79,7 +79,7 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     expect(presence(page)).to_have_text("On a call")
     expect(presence(second_tab)).to_have_text("On a call")
     wizard(page).locator("textarea").fill("Called about the overdue invoice.")
-    expect(wizard(page).locator(".note-status")).to_contain_text("Saved")
+    expect(wizard(page).locator(".note-state")).to_contain_text("Saved")
     wizard(page).get_by_role("button", name="Hold").click()
     expect(state(page)).to_have_text("On hold")
     screenshot(page, "outbound/3-outbound-wizard-on-hold", full_page=False)

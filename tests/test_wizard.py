@@ -256,9 +256,12 @@ async def test_notes_save_to_the_call_and_come_back_in_the_wizard(entity, acme):
         await desk.pushed()
         call = await sync_to_async(Call.objects.get)()
         response = await sync_to_async(desk.client.post)(
-            reverse("telephony-call-note", args=[call.pk]), {"text": "Wants a quote for 40 pallets"}
+            reverse("callreports-call-note", args=[call.pk]),
+            {"text": "Wants a quote for 40 pallets"},
+            headers={"HX-Request": "true"},
         )
         assert "Saved" in response.content.decode()
         reopened = await sync_to_async(desk.client.get)(reverse("telephony-call-wizard", args=[call.pk]))
     soup = BeautifulSoup(reopened.content, "html.parser")
     assert soup.select_one("textarea").get_text() == "Wants a quote for 40 pallets"
+    assert f"by {desk.resource.display_name}" in text(soup.select_one(f"#call-{call.pk}-note-state"))

@@ -90,7 +90,7 @@ def test_a_customer_call_is_answered_muted_held_and_hung_up_from_the_wizard(
     expect(state(page)).to_have_text("On hold")
     expect(state(second_tab)).to_have_text("On hold")
     wizard(page).locator("textarea").fill("Asked about the March invoice; will call back.")
-    expect(wizard(page).locator(".note-status")).to_contain_text("Saved")
+    expect(wizard(page).locator(".note-state")).to_contain_text("Saved")
     screenshot(page, "wizard/2-on-hold-with-notes", full_page=False)
     wizard(page).get_by_role("button", name="Unhold").click()
     expect(state(page)).to_have_text("On call")
