@@ -73,7 +73,7 @@ def ingest(payload: dict, *, subscription: Subscription) -> Outcome:
             )
             outcome = _apply_stored(event, notification, subscription.resource) if notification else None
             if is_presence_event(payload):
-                apply_presence_event(payload, subscription=subscription)
+                _apply_presence(event, payload, subscription)
             _touch(subscription, now)
     except IntegrityError:  # the uuid is stored already: the first statement failed, nothing else ran
         return Outcome.DUPLICATE
@@ -102,10 +102,26 @@ def _apply_stored(event: CallEvent, notification: TelephonyNotification, resourc
     return Outcome.APPLIED if changed else Outcome.STALE
 
 
+def _apply_presence(event: CallEvent, payload: dict, subscription: Subscription) -> None:
+    # A presence notification is a snapshot the next one supersedes: a failure is recorded on the
+    # stored event (kept, not retried) and never costs the webhook its 200.
+    try:
+        with transaction.atomic():
+            apply_presence_event(payload, subscription=subscription)
+    except Exception as exc:
+        logger.exception("Could not apply RingCentral presence event %s", event.uuid)
+        CallEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
 def retry_unprocessed_events(*, limit: int = 500) -> int:
     """Apply stored events whose first attempt failed. Returns how many were applied."""
     applied = 0
-    pending = CallEvent.objects.filter(processed_at__isnull=True).exclude(error="").order_by("pk")[:limit]
+    pending = (
+        CallEvent.objects.filter(processed_at__isnull=True)
+        .exclude(error="")
+        .exclude(telephony_session_id="")  # only telephony events are applied again
+        .order_by("pk")[:limit]
+    )
     for event in pending:
         subscription = find_subscription(event.subscription_id)
         if subscription is None:

@@ -208,3 +208,33 @@ def test_numbers_json_allows_but_postgresql_refuses_are_malformed(client, subscr
     response = post(client, body, subscription.connector.verification_token)
     assert response.status_code == 400
     assert not CallEvent.objects.exists()
+
+
+def test_a_presence_event_that_cannot_be_applied_is_kept_and_still_answered_200(
+    client, subscribed, monkeypatch
+):
+    from telephony import events
+
+    def broken(payload, *, subscription):
+        raise RuntimeError("presence handling broke")
+
+    monkeypatch.setattr(events, "apply_presence_event", broken)
+    _, subscription = subscribed
+    payload = {
+        "uuid": "presence-1",
+        "event": "/restapi/v1.0/account/37439510/extension/62000101/presence?detailedTelephonyState=true",
+        "timestamp": "2026-11-22T09:00:00Z",
+        "subscriptionId": subscription.rc_subscription_id,
+        "ownerId": "62000101",
+        "body": {
+            "extensionId": "62000101",
+            "telephonyStatus": "NoCall",
+            "dndStatus": "TakeAllCalls",
+            "sequence": 3,
+        },
+    }
+    response = post(client, payload, subscription.connector.verification_token)
+    assert response.status_code == 200
+    stored = CallEvent.objects.get(uuid="presence-1")
+    assert "presence handling broke" in stored.error
+    assert events.retry_unprocessed_events() == 0
