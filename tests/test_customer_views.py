@@ -4,7 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory, ResourceFactory
+from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
 
 
 def _names(response) -> list[str]:
@@ -118,7 +118,3 @@ def test_inactive_contacts_are_marked_not_hidden_on_the_contacts_tab(staff_clien
     response = staff_client.get(reverse("crm-customer-contacts", args=[customer.pk]))
     row = BeautifulSoup(response.content, "html.parser").find("tr", class_="inactive")
     assert row is not None and "Old Timer" in row.get_text()
-
-
-def test_resource_factory_users_are_isolated(entity):
-    assert ResourceFactory(entity=entity).entity == entity
