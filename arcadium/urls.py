@@ -7,6 +7,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("arcadium.audit.urls")),
+    path("", include("telephony.staff.urls")),
     path("", include("telephony.urls")),
     path("", include("telephony.urls_connector")),
     path("", include("callreports.urls")),

@@ -51,8 +51,12 @@ def test_staff_pages_work_under_the_policy(demo, live_app, logged_in_page):
 
 def test_admin_pages_work_under_the_policy(demo, live_app, logged_in_page):
     page = logged_in_page("admin", DEMO_PASSWORD)
-    for path in ["/telephony/connector/", "/audit/"]:
+    for path in ["/telephony/connector/", "/audit/", "/staff/"]:
         visit(page, live_app + path)
+    page.get_by_role("link", name="Bob Chen").click()
+    page.get_by_label("RingCentral", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Saved Bob Chen.")
     for path in ["/admin/", "/admin/crm/resource/"]:
         visit(page, live_app + path, nonce=False)
     page.get_by_role("link", name="Alice Martin").click()
