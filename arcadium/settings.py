@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.CurrentEntityMiddleware",
-    "telephony.middleware.RingCentralAuthorizationMiddleware",
+    "telephony.connect.middleware.RingCentralAuthorizationMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by the login form into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "crm.context_processors.current_entity",
-                "telephony.context_processors.phone",
+                "telephony.connect.context_processors.phone",
             ],
         },
     },
@@ -161,10 +161,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "renew-subscriptions": {"task": "telephony.tasks.renew_subscriptions_task", "schedule": 300.0},
-    "refresh-tokens": {"task": "telephony.tasks.refresh_tokens_task", "schedule": 3600.0},
-    "retry-events": {"task": "telephony.tasks.retry_events_task", "schedule": 60.0},
-    "sync-call-logs": {"task": "telephony.tasks.sync_call_logs_task", "schedule": 300.0},
+    "renew-subscriptions": {"task": "telephony.connect.tasks.renew_subscriptions_task", "schedule": 300.0},
+    "refresh-tokens": {"task": "telephony.connect.tasks.refresh_tokens_task", "schedule": 3600.0},
+    "retry-events": {"task": "telephony.ingest.tasks.retry_events_task", "schedule": 60.0},
+    "sync-call-logs": {"task": "telephony.history.tasks.sync_call_logs_task", "schedule": 300.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("arcadium.audit.urls")),
     path("", include("telephony.staff.urls")),
     path("", include("telephony.urls")),
-    path("", include("telephony.urls_connector")),
+    path("", include("telephony.history.urls")),
     path("", include("callreports.urls")),
     path("", include("callreports.urls_actions")),
     path("", include("crm.urls")),
