@@ -228,6 +228,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Open sockets re-check their session this often (sign-out, deactivation and password changes
+# close them at once; this catches expiry and sessions removed behind Django's back).
+LIVE_SESSION_CHECK_SECONDS = env_int("LIVE_SESSION_CHECK_SECONDS", 30)
+
 # Request bodies: refused with 413 at the door (arcadium/limits.py, arcadium/daphne_limits.py).
 REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
 WEBHOOK_BODY_MAX_BYTES = env_int("WEBHOOK_BODY_MAX_BYTES", 1024 * 1024)
