@@ -210,6 +210,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+RINGCENTRAL_FORM_TARGETS = [
+    "https://platform.ringcentral.com",
+    "https://platform.devtest.ringcentral.com",
+    *(["http://127.0.0.1:*", "http://localhost:*"] if DEBUG or TESTING else []),
+]
+_rc_origin = env_str("RINGCENTRAL_SERVER_URL").rstrip("/")
+if _rc_origin.startswith(("https://", "http://")) and _rc_origin not in RINGCENTRAL_FORM_TARGETS:
+    RINGCENTRAL_FORM_TARGETS.append("/".join(_rc_origin.split("/")[:3]))
+
 # Content-Security-Policy (django-csp): scripts only from here or carrying this response's nonce,
 # no inline handlers, no eval; styles likewise (htmx's indicator style gets the nonce too).
 CONTENT_SECURITY_POLICY = {
@@ -223,7 +232,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # Signing in ends in a redirect to RingCentral's login when RingCentral is ticked, and
+        # browsers hold a form's whole redirect chain to form-action: name RingCentral's origins.
+        "form-action": ["'self'", *RINGCENTRAL_FORM_TARGETS],
         "frame-ancestors": ["'none'"],
     }
 }
