@@ -15,6 +15,7 @@ so there is one place to look and one name to patch. Results are typed dataclass
 from telephony.ringcentral.account import current_extension, get_extension, list_devices, list_extensions
 from telephony.ringcentral.control import (
     answer,
+    bridge,
     cancel_ring_out,
     drop,
     forward,
@@ -112,6 +113,7 @@ __all__ = [
     "WsToken",
     "answer",
     "authorize_url",
+    "bridge",
     "call_log_pages",
     "call_log_url",
     "call_out",

@@ -59,10 +59,21 @@ def set_dnd_status(session: Session, *, dnd_status: str, extension_id: str = "~"
     return Presence.from_api(json_body(response, what="presence update"))
 
 
-def call_out(session: Session, *, to_number: str, device_id: str = "", extension_id: str = "") -> CallSession:
-    """Start a call from one of the user's devices (e.g. the softphone) to a PSTN number."""
+def call_out(
+    session: Session,
+    *,
+    to_number: str = "",
+    to_extension_number: str = "",
+    device_id: str = "",
+    extension_id: str = "",
+) -> CallSession:
+    """Start a call from one of the user's devices (e.g. the softphone the caller is held on, for
+    the consult call of a warm transfer) to a number or a colleague's extension number."""
     if bool(device_id) == bool(extension_id):
         raise InvalidRequest("Give exactly one of device_id or extension_id to call out from.")
+    if bool(to_number) == bool(to_extension_number):
+        raise InvalidRequest("Give exactly one of to_number or to_extension_number to call.")
     source = {"deviceId": device_id} if device_id else {"extensionId": extension_id}
-    body = post_json(session, CALL_OUT_PATH, body={"from": source, "to": {"phoneNumber": to_number}})
+    dest = {"phoneNumber": to_number} if to_number else {"extensionNumber": to_extension_number}
+    body = post_json(session, CALL_OUT_PATH, body={"from": source, "to": dest})
     return CallSession.from_api(body.get("session") or {})

@@ -58,6 +58,11 @@ class VoiceControl:
         """The user picks up on a device (desk phone by default), not through the API."""
         return self._call_action(telephony_session_id, "answer", party_id=party_id, device=device)
 
+    def decline_call(self, telephony_session_id: str, *, party_id: str = "") -> dict:
+        """The ringing user presses Decline on their phone (the newest ringing party by default):
+        `Disconnected` with reason `Rejected`, as the `reject` Call Control action does."""
+        return self._call_action(telephony_session_id, "decline", party_id=party_id)
+
     def hang_up(self, telephony_session_id: str, *, side: str = "caller", party_id: str = "") -> dict:
         """`side="caller"` (the far end hangs up) or `"callee"` (the user hangs up on the phone)."""
         return self._call_action(telephony_session_id, "hangup", side=side, party_id=party_id)

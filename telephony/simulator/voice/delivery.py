@@ -133,10 +133,21 @@ def publish_presence(*, account_id: str, extension_id: str) -> list[int]:
     return [d.id for d in made]
 
 
+def calls_of(session: CallSession, extension_id: str) -> list[CallSession]:
+    """The extension's calls for its presence: every live one (a held call during a consult call
+    counts too) and the one that just changed, as it is now."""
+    others = [
+        s
+        for s in live_sessions_of(session.account_id, extension_id)
+        if s.telephony_session_id != session.telephony_session_id
+    ]
+    return [*others, session]
+
+
 def _store_presence(sub: Subscription, session: CallSession, path: str, extension_id: str) -> Delivery:
     body = presence_body(
         extension_id=extension_id,
-        sessions=[session],
+        sessions=calls_of(session, extension_id),
         sequence=next(_presence_sequence),
         **set_statuses(extension_id),
     )

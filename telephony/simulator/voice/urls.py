@@ -25,6 +25,7 @@ urlpatterns = [
     path(PARTY + "/ignore", cc.ignore, name="sim-party-ignore"),
     path(PARTY + "/forward", cc.forward, name="sim-party-forward"),
     path(PARTY + "/transfer", cc.transfer, name="sim-party-transfer"),
+    path(PARTY + "/bridge", cc.bridge, name="sim-party-bridge"),
     path(
         "restapi/v1.0/account/<str:account_id>/extension/<str:extension_id>/presence",
         cc.presence,

@@ -205,17 +205,44 @@ def forward(request, account_id, telephony_session_id, party_id):
     if key == "voicemail":
         changed = _act(request, telephony_session_id, lambda s: s.to_voicemail(party_id))
     else:
-        changed = _act(request, telephony_session_id, lambda s: s.forward(party_id, target=target))
+        dnd = calls.target_on_dnd(target)
+        changed = _act(
+            request, telephony_session_id, lambda s: s.forward(party_id, target=target, voicemail=dnd)
+        )
     return JsonResponse(changed.api_dict())
 
 
 @rc_api(group="Light", methods=("POST",))
 def transfer(request, account_id, telephony_session_id, party_id):
     allowed = ("phoneNumber", "voicemail", "extensionNumber", "parkOrbit", "extensionId")
-    _key, target = _target(request, json_body(request), allowed=allowed)
+    key, target = _target(request, json_body(request), allowed=allowed)
+    dnd = key == "voicemail" or calls.target_on_dnd(target)
     return JsonResponse(
-        _act(request, telephony_session_id, lambda s: s.transfer(party_id, target=target)).api_dict()
+        _act(
+            request, telephony_session_id, lambda s: s.transfer(party_id, target=target, voicemail=dnd)
+        ).api_dict()
     )
+
+
+@rc_api(group="Light", methods=("POST",))
+def bridge(request, account_id, telephony_session_id, party_id):
+    """Warm transfer: `{telephonySessionId, partyId}` name the user's party in the consult call."""
+    body = json_body(request)
+    consult_session, consult_party = body.get("telephonySessionId"), body.get("partyId")
+    for name, value in (("telephonySessionId", consult_session), ("partyId", consult_party)):
+        if not isinstance(value, str) or not value:
+            raise invalid_parameter(name, f"Parameter [{name}] is required")
+    try:
+        moved = calls.bridge_calls(
+            account_id=request.rc_account.id,
+            telephony_session_id=telephony_session_id,
+            party_id=party_id,
+            consult_session_id=consult_session,
+            consult_party_id=consult_party,
+        )
+    except CallControlError as exc:
+        raise RCError(exc.status, exc.error_code, exc.message, **exc.extra) from None
+    return JsonResponse(moved.api_dict())
 
 
 # -- presence -------------------------------------------------------------------------------------------
@@ -300,16 +327,22 @@ def call_out(request, account_id):
             raise invalid_parameter("from.extensionId")
     if not isinstance(dest, dict):
         raise invalid_parameter("to")
+    device_id = str(source.get("deviceId") or "")
     if dest.get("extensionNumber"):
         try:
             call = calls.place_internal_call(
-                from_extension=extension.id, to_extension=str(dest["extensionNumber"])
+                from_extension=extension.id,
+                to_extension=str(dest["extensionNumber"]),
+                origin_type="CallOut",
+                from_device_id=device_id,
             )
         except calls.CallRequestError:
             raise invalid_parameter("to.extensionNumber") from None
     else:
         number = _pstn_number(dest.get("phoneNumber"), "to.phoneNumber")
-        call = calls.place_outbound_call(extension=extension, to_number=number, origin_type="CallOut")
+        call = calls.place_outbound_call(
+            extension=extension, to_number=number, origin_type="CallOut", from_device_id=device_id
+        )
     return JsonResponse({"session": CallSession.from_state(call.state).api_dict()})
 
 
