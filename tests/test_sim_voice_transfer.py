@@ -3,6 +3,8 @@ through the official SDK, with the telephony and presence notifications a real w
 (API.md §4, §5) and the call-log legs the call leaves behind (§6)."""
 
 import pytest
+import requests
+from bs4 import BeautifulSoup
 from ringcentral.http.api_exception import ApiException
 
 from tests.sim_voice_support import (
@@ -437,3 +439,15 @@ def test_a_colleague_on_do_not_disturb_gets_the_transfer_in_voicemail(simulator,
         ("2", "VoiceMail", ""),
         ("1", "Answered", ""),
     ]
+
+
+def test_a_person_declines_the_transferred_call_on_the_console(simulator, receiver):
+    alice = login(simulator, "101")
+    tsid, party = answered_call(simulator, alice)
+    alice.post(f"{SESSIONS}/{tsid}/parties/{party}/transfer", {"extensionNumber": "103"})
+    console = BeautifulSoup(requests.get(f"{simulator.url}/_sim/console", timeout=10).text, "html.parser")
+    decline = console.select_one(f"form[action='/_sim/console/calls/{tsid}/decline']")
+    requests.post(f"{simulator.url}{decline['action']}", timeout=10)
+    notes = wait_telephony(receiver, tsid, 10)
+    assert trail(notes[8:]) == [("3", "Disconnected", "Rejected"), ("1", "Disconnected", "")]
+    assert notes[8]["body"]["parties"][0]["to"]["name"] == "Carol Diaz"

@@ -352,6 +352,19 @@ def answer_on_device(
     return act(telephony_session_id, answer)
 
 
+def newest_ringing(session: CallSession) -> Party:
+    """The party ringing now, newest first (a transfer target rings after the first callee left)."""
+    ringing = [p for p in session.callee_parties() if p.status in RINGING]
+    if not ringing:
+        raise CallControlError(409, "TAS-102", "Incorrect State")
+    return ringing[-1]
+
+
+def decline(telephony_session_id: str) -> Party:
+    """The ringing user presses Decline on their phone: `Disconnected`, reason `Rejected`."""
+    return act(telephony_session_id, lambda s: s.reject(newest_ringing(s).id))
+
+
 def _ringing_party(session: CallSession, *, required: bool = True) -> Party | None:
     if session.ended and required:
         raise not_found("telephonySessionId")

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import calls, delivery, knobs
-from .machine import RINGING, CallControlError, CallSession
+from .machine import CallControlError, CallSession
 from .models import Call, Delivery, Presence, Subscription, WsSession
 from .subscriptions import info
 
@@ -135,7 +135,7 @@ def call_action(request, body, telephony_session_id, action):
         else:
             raise calls.CallRequestError("side must be caller or callee (or give party_id)")
     elif action == "decline":
-        calls.act(telephony_session_id, lambda s: s.reject(party_id or _ringing(s).id))
+        calls.act(telephony_session_id, lambda s: s.reject(party_id or calls.newest_ringing(s).id))
     elif action in {"hold", "unhold"}:
         calls.act(telephony_session_id, lambda s: getattr(s, action)(party_id or _callee(s).id))
     elif action == "timeout":
@@ -148,14 +148,6 @@ def call_action(request, body, telephony_session_id, action):
             f"unknown action {action!r}: answer, decline, hangup, hold, unhold, timeout, drop"
         )
     return JsonResponse(call_json(_call(telephony_session_id)))
-
-
-def _ringing(session: CallSession):
-    """The party ringing now (the newest one: a transfer target rings after the first callee left)."""
-    ringing = [p for p in session.callee_parties() if p.status in RINGING]
-    if not ringing:
-        raise CallControlError(409, "TAS-102", "Incorrect State")
-    return ringing[-1]
 
 
 def _callee(session: CallSession):
