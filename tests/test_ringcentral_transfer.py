@@ -150,3 +150,14 @@ def test_call_out_takes_exactly_one_source_and_one_destination(rc):
     with pytest.raises(ringcentral.InvalidRequest) as caught:
         ringcentral.call_out(rc, device_id=softphone(rc), to_extension_number="999")
     assert caught.value.error_code == "CMN-101"
+
+
+def test_the_colleague_picker_reads_everyones_presence_at_once(rc, simulator):
+    answered_call(rc, simulator)
+    everyone = {p.extension_id: p for p in ringcentral.list_presence(rc, per_page=2)}
+    assert set(everyone) >= {ALICE_ID, BOB_ID}
+    assert (everyone[ALICE_ID].telephony_status, everyone[ALICE_ID].presence_status) == (
+        "CallConnected",
+        "Busy",
+    )
+    assert (everyone[BOB_ID].telephony_status, everyone[BOB_ID].do_not_disturb) == ("NoCall", False)

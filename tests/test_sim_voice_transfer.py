@@ -451,3 +451,28 @@ def test_a_person_declines_the_transferred_call_on_the_console(simulator, receiv
     notes = wait_telephony(receiver, tsid, 10)
     assert trail(notes[8:]) == [("3", "Disconnected", "Rejected"), ("1", "Disconnected", "")]
     assert notes[8]["body"]["parties"][0]["to"]["name"] == "Carol Diaz"
+
+
+def test_the_account_presence_lists_every_colleague(simulator):
+    alice, bob = login(simulator, "101"), login(simulator, "102")
+    bob.put("/restapi/v1.0/account/~/extension/~/presence", {"dndStatus": "DoNotAcceptAnyCalls"})
+    tsid, _ = answered_call(simulator, alice)
+    page = alice.get("/restapi/v1.0/account/~/presence", {"detailedTelephonyState": "true", "perPage": 3})
+    assert page.response().headers["X-Rate-Limit-Group"] == "heavy"
+    first = page.json_dict()
+    assert first["paging"]["page"] == 1 and "nextPage" in first["navigation"]
+    records = first["records"] + alice.get(first["navigation"]["nextPage"]["uri"]).json_dict()["records"]
+    by_number = {r["extension"]["extensionNumber"]: r for r in records}
+    assert sorted(by_number) == ["100", "101", "102", "103", "800"]
+    assert (by_number["101"]["telephonyStatus"], by_number["101"]["presenceStatus"]) == (
+        "CallConnected",
+        "Busy",
+    )
+    assert [c["telephonySessionId"] for c in by_number["101"]["activeCalls"]] == [tsid]
+    assert by_number["102"]["dndStatus"] == "DoNotAcceptAnyCalls"
+    assert by_number["103"]["telephonyStatus"] == "NoCall"
+    assert by_number["800"] == {
+        "uri": by_number["800"]["uri"],
+        "extension": by_number["800"]["extension"],
+        "presenceStatus": "Offline",
+    }

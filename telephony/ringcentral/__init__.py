@@ -57,7 +57,7 @@ from telephony.ringcentral.oauth import (
     revoke,
     save_tokens,
 )
-from telephony.ringcentral.presence import Presence, call_out, get_presence, set_dnd_status
+from telephony.ringcentral.presence import Presence, call_out, get_presence, list_presence, set_dnd_status
 from telephony.ringcentral.session import Session, connector_session, session_for
 from telephony.ringcentral.stream import TelephonyStream
 from telephony.ringcentral.subscriptions import (
@@ -136,6 +136,7 @@ __all__ = [
     "jwt_login",
     "list_devices",
     "list_extensions",
+    "list_presence",
     "list_subscriptions",
     "new_pkce",
     "pkce_challenge",

@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from telephony.ringcentral.account import all_records
 from telephony.ringcentral.errors import InvalidRequest
 from telephony.ringcentral.session import Session, get_json, post_json, request
 from telephony.ringcentral.transport import json_body
 from telephony.ringcentral.types import CallSession
 
 CALL_OUT_PATH = "/restapi/v1.0/account/~/telephony/call-out"
+ACCOUNT_PRESENCE_PATH = "/restapi/v1.0/account/~/presence"
 DND_STATUSES = (
     "TakeAllCalls",
     "DoNotAcceptAnyCalls",
@@ -48,7 +50,14 @@ class Presence:
 
 
 def get_presence(session: Session, extension_id: str = "~") -> Presence:
+    """One user's presence (a colleague's too: any extension id of the account)."""
     return Presence.from_api(get_json(session, presence_path(extension_id)))
+
+
+def list_presence(session: Session, *, per_page: int = 100) -> list[Presence]:
+    """Every extension's presence in one paged read (Heavy group), e.g. for a colleague picker.
+    Extensions that are not users come back `Offline` with no telephony or DND status."""
+    return [Presence.from_api(r) for r in all_records(session, ACCOUNT_PRESENCE_PATH, {"perPage": per_page})]
 
 
 def set_dnd_status(session: Session, *, dnd_status: str, extension_id: str = "~") -> Presence:
