@@ -476,3 +476,18 @@ def test_the_account_presence_lists_every_colleague(simulator):
         "extension": by_number["800"]["extension"],
         "presenceStatus": "Offline",
     }
+
+
+def test_a_transfer_made_on_the_phone_is_announced_the_same_way(simulator, receiver):
+    tsid = simulator.control.place_call(CUSTOMER, "101")["telephonySessionId"]
+    simulator.control.answer_call(tsid)
+    with pytest.raises(requests.HTTPError):  # one destination, and a real number
+        simulator.control.transfer_call(tsid, to_number="415")
+    simulator.control.transfer_call(tsid, to_extension="103")
+    notes = wait_telephony(receiver, tsid, 8)
+    assert trail(notes[5:]) == [
+        ("2", "Disconnected", "BlindTransfer"),
+        ("3", "Setup", ""),
+        ("3", "Proceeding", ""),
+    ]
+    assert notes[6]["body"]["parties"][0]["to"]["name"] == "Carol Diaz"

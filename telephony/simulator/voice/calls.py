@@ -353,6 +353,24 @@ def answer_on_device(
     return act(telephony_session_id, answer)
 
 
+def transfer_on_phone(
+    telephony_session_id: str, party_id: str | None, *, to_extension: str = "", to_number: str = ""
+) -> Party:
+    """The user transfers the call from their phone (blind), not through the API: the same events."""
+    if bool(to_extension) == bool(to_number):
+        raise CallRequestError("give exactly one of to_extension or to_number")
+    if to_number and not (to_number.startswith("+") and to_number[1:].isdigit()):
+        raise CallRequestError("to_number must be an E.164 number such as +14155550190")
+    target = _endpoint(find_extension(to_extension)) if to_extension else Endpoint(phone_number=to_number)
+    dnd = target_on_dnd(target)
+
+    def transfer(session: CallSession) -> Party:
+        party = party_id or next((p.id for p in reversed(session.callee_parties()) if p.live), "")
+        return session.transfer(party or "-", target=target, voicemail=dnd)
+
+    return act(telephony_session_id, transfer)
+
+
 def newest_ringing(session: CallSession) -> Party:
     """The party ringing now, newest first (a transfer target rings after the first callee left)."""
     ringing = [p for p in session.callee_parties() if p.status in RINGING]
