@@ -60,7 +60,7 @@ def check_peers(a: CallSession, b: CallSession) -> None:
             assert other.party(party.peer["partyId"])  # the peer exists
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(sorted(ACTIONS)), max_size=8))
 def test_any_order_of_actions_keeps_the_call_consistent(steps):
     held, consult = held_and_consult()
@@ -77,7 +77,7 @@ def test_any_order_of_actions_keeps_the_call_consistent(steps):
         assert held.caller().status != "Gone"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.sampled_from(["hold", "unhold"]), max_size=3))
 def test_a_completed_transfer_leaves_the_caller_talking_to_the_target(holds):
     held, consult = held_and_consult()
