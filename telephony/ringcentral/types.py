@@ -176,7 +176,8 @@ class CallParty:
     def from_api(cls, data: dict) -> "CallParty":
         status = data.get("status") or {}
         owner = data.get("owner") or {}
-        peer = status.get("peerId") if isinstance(status.get("peerId"), dict) else {}
+        raw_peer = status.get("peerId")
+        peer: dict = raw_peer if isinstance(raw_peer, dict) else {}
         return cls(
             peer_telephony_session_id=_str(peer.get("telephonySessionId") or peer.get("sessionId")),
             peer_party_id=_str(peer.get("partyId")),
