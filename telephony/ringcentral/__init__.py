@@ -15,6 +15,7 @@ so there is one place to look and one name to patch. Results are typed dataclass
 from telephony.ringcentral.account import current_extension, list_devices, list_extensions
 from telephony.ringcentral.control import (
     answer,
+    bridge,
     cancel_ring_out,
     drop,
     forward,
@@ -54,7 +55,7 @@ from telephony.ringcentral.oauth import (
     revoke,
     save_tokens,
 )
-from telephony.ringcentral.presence import Presence, call_out, get_presence, set_dnd_status
+from telephony.ringcentral.presence import Presence, call_out, get_presence, list_presence, set_dnd_status
 from telephony.ringcentral.session import Session, connector_session, session_for
 from telephony.ringcentral.stream import TelephonyStream
 from telephony.ringcentral.subscriptions import (
@@ -110,6 +111,7 @@ __all__ = [
     "WsToken",
     "answer",
     "authorize_url",
+    "bridge",
     "call_log_pages",
     "call_log_url",
     "call_out",
@@ -130,6 +132,7 @@ __all__ = [
     "jwt_login",
     "list_devices",
     "list_extensions",
+    "list_presence",
     "list_subscriptions",
     "new_pkce",
     "pkce_challenge",

@@ -34,6 +34,9 @@ def _party(
     return {k: v for k, v in party.items() if v}
 
 
+call_log_party = _party
+
+
 def record_finished_call(
     *,
     telephony_session_id: str,

@@ -58,6 +58,24 @@ class VoiceControl:
         """The user picks up on a device (desk phone by default), not through the API."""
         return self._call_action(telephony_session_id, "answer", party_id=party_id, device=device)
 
+    def decline_call(self, telephony_session_id: str, *, party_id: str = "") -> dict:
+        """The ringing user presses Decline on their phone (the newest ringing party by default):
+        `Disconnected` with reason `Rejected`, as the `reject` Call Control action does."""
+        return self._call_action(telephony_session_id, "decline", party_id=party_id)
+
+    def transfer_call(
+        self, telephony_session_id: str, *, to_extension: str = "", to_number: str = "", party_id: str = ""
+    ) -> dict:
+        """The user blind-transfers the call from their phone (not through the API) to an extension
+        number or an E.164 number; the same notifications as Call Control `transfer`."""
+        return self._call_action(
+            telephony_session_id,
+            "transfer",
+            to_extension=to_extension,
+            to_number=to_number,
+            party_id=party_id,
+        )
+
     def hang_up(self, telephony_session_id: str, *, side: str = "caller", party_id: str = "") -> dict:
         """`side="caller"` (the far end hangs up) or `"callee"` (the user hangs up on the phone)."""
         return self._call_action(telephony_session_id, "hangup", side=side, party_id=party_id)

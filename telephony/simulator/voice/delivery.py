@@ -70,10 +70,14 @@ def publish_call_events(*, session: CallSession, events: list[Event]) -> list[in
             if any(telephony_matches(f, event.party) for f in filters):
                 made.append(_store(sub, session, event, event.party))
     for extension_id in presence_changes(session, events):
-        for sub, filters in subscriptions:
-            presence = next((f for f in filters if presence_matches(f, extension_id)), None)
-            if presence is not None:
-                made.append(_store_presence(sub, session, presence.text, extension_id))
+        watchers = [
+            (sub, presence)
+            for sub, filters in subscriptions
+            if (presence := next((f for f in filters if presence_matches(f, extension_id)), None))
+        ]
+        if watchers:
+            calls = calls_of(session, extension_id)
+            made.extend(_store_presence(sub, session, p.text, extension_id, calls) for sub, p in watchers)
     for delivery in made:
         enqueue(delivery.subscription_id, delivery.id)
     return [d.id for d in made]
@@ -133,10 +137,23 @@ def publish_presence(*, account_id: str, extension_id: str) -> list[int]:
     return [d.id for d in made]
 
 
-def _store_presence(sub: Subscription, session: CallSession, path: str, extension_id: str) -> Delivery:
+def calls_of(session: CallSession, extension_id: str) -> list[CallSession]:
+    """The extension's calls for its presence: every live one (a held call during a consult call
+    counts too) and the one that just changed, as it is now."""
+    others = [
+        s
+        for s in live_sessions_of(session.account_id, extension_id)
+        if s.telephony_session_id != session.telephony_session_id
+    ]
+    return [*others, session]
+
+
+def _store_presence(
+    sub: Subscription, session: CallSession, path: str, extension_id: str, calls: list[CallSession]
+) -> Delivery:
     body = presence_body(
         extension_id=extension_id,
-        sessions=[session],
+        sessions=calls,
         sequence=next(_presence_sequence),
         **set_statuses(extension_id),
     )

@@ -162,6 +162,8 @@ def presence_body(
 ) -> dict:
     """Detailed presence of one extension, computed from its calls (e.g. the one that just changed)."""
     calls = []
+    # Oldest call first, so the status is the newest live call's (a consult call over a held one).
+    sessions = sorted(sessions, key=lambda s: s.creation_time)
     for session, party in ((s, p) for s in sessions for p in s.parties):
         if party.extension_id != extension_id:
             continue

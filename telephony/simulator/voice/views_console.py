@@ -66,6 +66,8 @@ def act(request, telephony_session_id, action):
     try:
         if action == "answer":
             calls.answer_on_device(telephony_session_id, None, "HardPhone")
+        elif action == "decline":
+            calls.decline(telephony_session_id)
         elif action == "hangup":
             calls.caller_hang_up(telephony_session_id)
         elif action == "drop":
