@@ -175,6 +175,8 @@ def record_json(request: HttpRequest, record: CallLogRecord, *, view: str = "Sim
         }
     if record.recording_id:
         data["recording"] = recording_ref(request, record)
+    if record.message_id:
+        data["message"] = message_ref(request, record)
     if record.deleted:
         data["deleted"] = True
     if view == "Detailed":
@@ -192,6 +194,13 @@ def recording_ref(request: HttpRequest, record: CallLogRecord) -> dict:
         "type": record.recording.type,
         "contentUri": request.build_absolute_uri(f"{path}/content"),
     }
+
+
+def message_ref(request: HttpRequest, record: CallLogRecord) -> dict:
+    """The voicemail left on this call (`message` of a call-log record: id, type, uri)."""
+    owner = record.extension_id or record.account_id
+    path = f"/restapi/v1.0/account/{record.account_id}/extension/{owner}/message-store/{record.message_id}"
+    return {"id": record.message_id, "type": "VoiceMail", "uri": request.build_absolute_uri(path)}
 
 
 # -- bulk generator ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from telephony.simulator.platform import (
     account_views,
     calllog_views,
     control_views,
+    message_views,
     oauth_views,
     recording_views,
 )
@@ -36,6 +37,13 @@ urlpatterns = [
         f"{ACCOUNT}/recording/<str:recording_id>/content",
         recording_views.recording_content,
         name="sim-recording-content",
+    ),
+    path(f"{EXTENSION}/message-store", message_views.message_list, name="sim-message-list"),
+    path(f"{EXTENSION}/message-store/<str:message_id>", message_views.message_detail, name="sim-message"),
+    path(
+        f"{EXTENSION}/message-store/<str:message_id>/content/<str:attachment_id>",
+        message_views.message_content,
+        name="sim-message-content",
     ),
     path("_sim/health", control_views.health, name="sim-health"),
     path("_sim/reset", control_views.reset, name="sim-reset"),

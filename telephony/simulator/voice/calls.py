@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from telephony.simulator.platform.calllog import record_finished_call
+from telephony.simulator.platform.messages import create_voicemail
 from telephony.simulator.platform.models import Account, Device, Extension
 
 from . import clock, delivery, knobs
@@ -22,6 +23,8 @@ from .machine import RINGING, CallControlError, CallSession, Endpoint, Party, no
 from .models import Call, Presence
 
 log = logging.getLogger(__name__)
+# Rings before voicemail when a call asks for voicemail and the account sets no number of rings.
+DEFAULT_VOICEMAIL_RINGS = 3
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -146,18 +149,28 @@ def place_inbound_call(
         answer_after=answer_after, hangup_after=hangup_after, ring_timeout=ring_timeout, missed=missed
     )
     options.update(record=bool(record), missed=bool(missed), voicemail=bool(voicemail))
+    _plan_voicemail(options)
     session = CallSession.new(account_id=extension.account_id)
     caller = Endpoint(phone_number=from_number, name=from_name)
     if Presence.of(extension.id).do_not_disturb:
         # Do Not Disturb: RingCentral does not ring the user; the caller reaches their voicemail.
         session.start_inbound_to_voicemail(caller=caller, callee=_endpoint(extension))
         call = _create(session, kind="inbound", options={**options, "voicemail": True, "dnd": True})
-        _schedule(knobs.get("voicemail_length"), caller_hang_up, call.telephony_session_id)
+        _schedule_voicemail_end(call.telephony_session_id)
         return call
     session.start_inbound(caller=caller, callee=_endpoint(extension))
     call = _create(session, kind="inbound", options=options)
     _start_timers(call)
     return call
+
+
+def _plan_voicemail(options: dict) -> None:
+    """Unanswered calls go to voicemail after N rings when asked for or when the account says so
+    (knob `voicemail_rings`); a caller who gives up first (`missed`) leaves none."""
+    rings = knobs.get("voicemail_rings")
+    options["voicemail"] = (options["voicemail"] or rings > 0) and not options["missed"]
+    if options["voicemail"] and "ring_timeout" not in options:
+        options["ring_timeout"] = (rings or DEFAULT_VOICEMAIL_RINGS) * knobs.get("ring_seconds")
 
 
 def place_internal_call(
@@ -260,11 +273,23 @@ def ring_timeout(telephony_session_id: str, party_id: str | None = None) -> None
             return
         if call.options.get("voicemail"):
             session.to_voicemail(party.id)
-            _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
+            _schedule_voicemail_end(telephony_session_id)
         else:
             session.ring_timeout(party.id)
 
     act(telephony_session_id, timeout)
+
+
+def _schedule_voicemail_end(telephony_session_id: str) -> None:
+    # The caller speaks for `voicemail_length` seconds, then hangs up: the message is stored then.
+    _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
+
+
+def send_to_voicemail(telephony_session_id: str, party_id: str, *, account_id: str | None = None) -> Party:
+    """Call Control `forward` to voicemail: the ringing party goes to voicemail now."""
+    party = act(telephony_session_id, lambda s: s.to_voicemail(party_id), account_id=account_id)
+    _schedule_voicemail_end(telephony_session_id)
+    return party
 
 
 def caller_hang_up(telephony_session_id: str) -> Party:
@@ -321,7 +346,7 @@ def _result(party: Party, voicemail_parties: set[str]) -> tuple[str, str]:
 
 def finish(call: Call, session: CallSession) -> None:
     """Write one call-log record per extension party of the finished call."""
-    ids = []
+    ids, by_party = [], {}
     went_to_voicemail = {e.party["id"] for e in session.events if e.party["status"]["code"] == "VoiceMail"}
     for party in session.parties:
         if not party.extension_id:
@@ -352,8 +377,28 @@ def finish(call: Call, session: CallSession) -> None:
             transport="PSTN" if call.kind in ("inbound", "outbound", "ringout") else "VoIP",
         )
         ids.append(record.id)
+        by_party[party.id] = record.id
     call.call_log_ids = ids
     Call.objects.filter(pk=call.pk).update(call_log_ids=ids)
+    for party in session.parties:
+        if party.id in went_to_voicemail and party.extension_id:
+            _leave_voicemail(session, party, call_log_id=by_party.get(party.id))
+
+
+def _leave_voicemail(session: CallSession, party: Party, *, call_log_id: str | None) -> None:
+    """The caller left a message: store it (linked from the call-log record), then notify."""
+    extension = Extension.objects.select_related("account").filter(id=party.extension_id).first()
+    if extension is None:
+        return
+    message = create_voicemail(
+        extension=extension,
+        from_number=party.from_.phone_number,
+        from_name=party.from_.name,
+        creation_time=parse_iso(party.ended_at or session.ended_at),
+        telephony_session_id=session.telephony_session_id,
+        call_log_ids=[call_log_id] if call_log_id else [],
+    )
+    delivery.publish_message(message=message)
 
 
 def _ext_number(extension_id: str) -> str:
