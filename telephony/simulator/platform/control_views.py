@@ -6,15 +6,17 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from telephony.simulator.platform import runtime
+from telephony.simulator.platform.audio import voicemail_wav
 from telephony.simulator.platform.calllog import generate_call_log, record_finished_call
-from telephony.simulator.platform.messages import create_voicemail
+from telephony.simulator.platform.media import media_response
+from telephony.simulator.platform.messages import AUDIO_CONTENT_TYPE, create_voicemail
 from telephony.simulator.platform.models import (
     Account,
     App,
@@ -189,6 +191,37 @@ def call_log_record(request: HttpRequest) -> JsonResponse:
             "message_id": message.id if message else None,
         },
         status=201,
+    )
+
+
+@control_view(["GET"])
+def messages(request: HttpRequest) -> JsonResponse:
+    """Voicemail in every mailbox, newest first, with the call each was left on."""
+    rows = [
+        {
+            "id": m.id,
+            "extensionId": m.extension_id,
+            "from": m.from_party,
+            "creationTime": m.creation_time.isoformat(),
+            "readStatus": m.read_status,
+            "availability": m.availability,
+            "vmDuration": m.vm_duration,
+            "transcription": m.transcription,
+            "telephonySessionId": m.telephony_session_id,
+            "callLogIds": list(CallLogRecord.objects.filter(message=m).values_list("id", flat=True)),
+        }
+        for m in Message.objects.order_by("-creation_time", "-id")[:200]
+    ]
+    return JsonResponse({"messages": rows})
+
+
+@require_GET
+def message_audio(request: HttpRequest, message_id: str) -> HttpResponse:
+    """The voicemail's audio without authentication, for the console's player."""
+    if not Message.objects.filter(pk=message_id).exists():
+        return JsonResponse({"error": f"no message {message_id}"}, status=404)
+    return media_response(
+        request, voicemail_wav(), content_type=AUDIO_CONTENT_TYPE, filename=f"voicemail-{message_id}.wav"
     )
 
 
