@@ -8,11 +8,14 @@ import asyncio
 import contextlib
 import io
 import json
+import re
 import wave
 from datetime import timedelta
 
 import pytest
 import requests
+from bs4 import BeautifulSoup
+from django.core.management import call_command
 from django.utils import timezone
 from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
@@ -279,3 +282,35 @@ def test_the_sdks_websocket_client_receives_voicemail_events(quick):
     assert meta["type"] == "ServerNotification" and meta["messageId"] == store["uuid"]
     assert store["body"]["changes"][0]["newMessageIds"] == [int(left["id"])]
     assert events["voicemail"][1]["body"]["id"] == left["id"]
+
+
+# -- asking for voicemail: the command and the console --------------------------------------------
+
+
+def test_simulate_call_with_voicemail_leaves_a_message(simulator_settings):
+    simulator_settings.control.voice_config(ring_seconds=0.1, voicemail_length=0.2)
+    out = io.StringIO()
+    call_command(
+        "simulate_call", "--from", "(212) 555-0100", "--to-extension", "101", "--voicemail", stdout=out
+    )
+    tsid = re.search(r"telephony session (s-[0-9a-f]+)", out.getvalue()).group(1)
+
+    assert "goes to voicemail and the caller leaves a message" in out.getvalue()
+    assert wait_for_voicemail(simulator_settings, tsid)["from"] == {"phoneNumber": ACME}
+
+
+def test_the_console_rings_to_voicemail_and_plays_it(quick):
+    ring = requests.post(
+        f"{quick.url}/_sim/console/ring",
+        data={"to_extension": "102", "from": ACME, "voicemail": "on"},
+        timeout=10,
+    )
+    tsid = re.search(r"s-[0-9a-f]{32}", ring.url).group(0)
+    left = wait_for_voicemail(quick, tsid)
+    page = BeautifulSoup(requests.get(f"{quick.url}/_sim/console", timeout=10).text, "html.parser")
+    player = page.select_one(f'audio[src="/_sim/messages/{left["id"]}/audio"]')
+    audio = requests.get(f"{quick.url}{player['src']}", timeout=10)
+
+    assert left["extensionId"] == "62264002"
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    assert "call me back" in page.get_text()
