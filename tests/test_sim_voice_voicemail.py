@@ -314,3 +314,22 @@ def test_the_console_rings_to_voicemail_and_plays_it(quick):
     assert left["extensionId"] == "62264002"
     assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
     assert "call me back" in page.get_text()
+
+
+def test_a_slow_transcription_changes_the_message_when_it_is_done(quick, receiver):
+    quick.control.voice_config(transcription_delay=0.3)
+    platform = login(quick)
+    subscribe_webhook(platform, receiver, [MESSAGE_STORE, VOICEMAIL])
+    tsid = quick.control.place_call(ACME, "101", voicemail=True)["telephonySessionId"]
+    left = wait_for_voicemail(quick, tsid)
+    notes = receiver.wait_for(3)
+
+    voicemail = next(n["body"] for n in notes if n["event"].endswith("/voicemail"))
+    assert voicemail["vmTranscriptionStatus"] == "InProgress"
+    assert [a["type"] for a in voicemail["attachments"]] == ["AudioRecording"]
+    new, changed = [n["body"]["changes"][0] for n in notes if n["event"].endswith("/message-store")]
+    assert (new["newCount"], new["updatedCount"]) == (1, 0)
+    assert (changed["newCount"], changed["updatedCount"], "newMessageIds" in changed) == (0, 1, False)
+    message = platform.get(f"{MESSAGE_STORE}/{left['id']}").json_dict()
+    assert message["vmTranscriptionStatus"] == "Completed"
+    assert [a["type"] for a in message["attachments"]] == ["AudioRecording", "AudioTranscription"]

@@ -16,7 +16,7 @@ from telephony.simulator.platform import runtime
 from telephony.simulator.platform.audio import voicemail_wav
 from telephony.simulator.platform.calllog import generate_call_log, record_finished_call
 from telephony.simulator.platform.media import media_response
-from telephony.simulator.platform.messages import AUDIO_CONTENT_TYPE, create_voicemail
+from telephony.simulator.platform.messages import AUDIO_CONTENT_TYPE, create_voicemail, transcription_status
 from telephony.simulator.platform.models import (
     Account,
     App,
@@ -207,6 +207,7 @@ def messages(request: HttpRequest) -> JsonResponse:
             "availability": m.availability,
             "vmDuration": m.vm_duration,
             "transcription": m.transcription,
+            "vmTranscriptionStatus": transcription_status(m),
             "telephonySessionId": m.telephony_session_id,
             "callLogIds": list(CallLogRecord.objects.filter(message=m).values_list("id", flat=True)),
         }

@@ -37,6 +37,7 @@ def create_voicemail(
     from_name: str = "",
     creation_time: datetime | None = None,
     transcribed: bool = True,
+    transcription_pending: bool = False,
     telephony_session_id: str = "",
     call_log_ids: list[str] | tuple[str, ...] = (),
 ) -> Message:
@@ -54,6 +55,7 @@ def create_voicemail(
             last_modified_time=max(when, timezone.now()),
             vm_duration=voicemail_seconds(),
             transcription=VOICEMAIL_TEXT if transcribed else "",
+            transcription_status="InProgress" if transcription_pending else "Completed",
             telephony_session_id=telephony_session_id,
         )
         if call_log_ids:
@@ -66,7 +68,21 @@ def message_path(message: Message) -> str:
 
 
 def transcription_status(message: Message) -> str:
-    return "Completed" if message.transcription else "NotAvailable"
+    return message.transcription_status if message.transcription else "NotAvailable"
+
+
+def transcribed(message: Message) -> bool:
+    return transcription_status(message) == "Completed"
+
+
+def complete_transcription(message_id: str) -> Message | None:
+    """Voicemail-to-text finished: the message changes (its text attachment appears)."""
+    message = Message.objects.filter(pk=message_id, transcription_status="InProgress").first()
+    if message is None:
+        return None
+    message.transcription_status, message.last_modified_time = "Completed", timezone.now()
+    message.save(update_fields=["transcription_status", "last_modified_time"])
+    return message
 
 
 def attachments(message: Message, *, base: str, string_ids: bool = False) -> list[dict]:
@@ -83,7 +99,7 @@ def attachments(message: Message, *, base: str, string_ids: bool = False) -> lis
             "fileName": f"voicemail-{message.id}.wav",
         }
     ]
-    if message.transcription:
+    if transcribed(message):
         items.append(
             {
                 "id": ident(message.transcription_id),
@@ -153,6 +169,6 @@ def content_of(message: Message, attachment_id: str) -> tuple[bytes, str, str] |
     """(data, content type, file name) of one attachment, or None if it has no such attachment."""
     if attachment_id == message.audio_id:
         return voicemail_wav(), AUDIO_CONTENT_TYPE, f"voicemail-{message.id}.wav"
-    if message.transcription and attachment_id == message.transcription_id:
+    if transcribed(message) and attachment_id == message.transcription_id:
         return message.transcription.encode(), TEXT_CONTENT_TYPE, f"transcription-{message.id}.txt"
     return None

@@ -216,6 +216,7 @@ class Message(models.Model):
     audio_id = models.CharField(max_length=20, default=new_digits_id)
     transcription_id = models.CharField(max_length=20, default=new_digits_id)
     transcription = models.TextField(blank=True, help_text="Empty: no voicemail-to-text for this message")
+    transcription_status = models.CharField(max_length=20, default="Completed")  # InProgress | Completed
     telephony_session_id = models.CharField(max_length=80, blank=True, db_index=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from telephony.simulator.platform.calllog import record_finished_call
-from telephony.simulator.platform.messages import create_voicemail
+from telephony.simulator.platform.messages import complete_transcription, create_voicemail
 from telephony.simulator.platform.models import Account, Device, Extension
 
 from . import clock, delivery, knobs
@@ -395,10 +395,19 @@ def _leave_voicemail(session: CallSession, party: Party, *, call_log_id: str | N
         from_number=party.from_.phone_number,
         from_name=party.from_.name,
         creation_time=parse_iso(party.ended_at or session.ended_at),
+        transcription_pending=knobs.get("transcription_delay") > 0,
         telephony_session_id=session.telephony_session_id,
         call_log_ids=[call_log_id] if call_log_id else [],
     )
     delivery.publish_message(message=message)
+    if message.transcription_status == "InProgress":
+        _schedule(knobs.get("transcription_delay"), _transcribed, message.id)
+
+
+def _transcribed(message_id: str) -> None:
+    message = complete_transcription(message_id)
+    if message is not None:
+        delivery.publish_message(message=message, new=False)
 
 
 def _ext_number(extension_id: str) -> str:

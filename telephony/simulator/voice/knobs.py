@@ -4,7 +4,7 @@ import os
 import threading
 
 _lock = threading.Lock()
-MAY_BE_ZERO = {"voicemail_rings"}
+MAY_BE_ZERO = {"voicemail_rings", "transcription_delay"}
 DEFAULTS = {
     "ring_timeout": float(os.environ.get("SIM_RING_TIMEOUT", "30")),
     # > 0: the far end of outbound calls (RingOut, call-out) picks up after this many seconds.
@@ -13,6 +13,8 @@ DEFAULTS = {
     # > 0: every user's unanswered calls go to voicemail after this many rings (RingCentral's
     # "ring N times, then send to voicemail"); 0: they are missed after `ring_timeout`.
     "voicemail_rings": int(os.environ.get("SIM_VOICEMAIL_RINGS", "0")),
+    # > 0: voicemail-to-text takes this long (the message says InProgress, then changes); 0: at once.
+    "transcription_delay": float(os.environ.get("SIM_TRANSCRIPTION_DELAY", "0")),
     # Seconds of one ring (the US ring cadence: 2 s on, 4 s off).
     "ring_seconds": float(os.environ.get("SIM_RING_SECONDS", "6")),
     "webhook_timeout": float(os.environ.get("SIM_WEBHOOK_TIMEOUT", "3")),
