@@ -85,3 +85,21 @@ def test_connect_demo_shows_a_month_of_matched_calls(simulator_settings, capsys)
         strangers.values_list("to_number", flat=True)
     ) >= {"+18085550177"}
     assert calls.filter(customer__isnull=False).count() >= seeded - 2
+
+
+def test_generated_history_has_one_session_per_record_and_voicemail_in_the_mailboxes(simulator):
+    simulator.control.generate_call_log(300, days=2, extensions=["101"], seed=11)
+    admin = login(simulator, "100")
+    records = admin.get(
+        "/restapi/v1.0/account/~/call-log", {"perPage": 1000, "dateFrom": "2000-01-01T00:00:00Z"}
+    ).json_dict()["records"]
+    voicemail = [r for r in records if r["result"] == "Voicemail"]
+    mailbox = admin.get(
+        "/restapi/v1.0/account/~/extension/62264001/message-store",
+        {"messageType": "VoiceMail", "dateFrom": "2000-01-01T00:00:00Z", "perPage": 1000},
+    ).json_dict()["records"]
+
+    assert len(records) == len({r["telephonySessionId"] for r in records}) == 300
+    assert voicemail and all("message" in r for r in voicemail)
+    assert {str(m["id"]) for m in mailbox} == {r["message"]["id"] for r in voicemail}
+    assert not any("message" in r for r in records if r["result"] != "Voicemail")
