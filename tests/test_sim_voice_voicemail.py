@@ -333,3 +333,15 @@ def test_a_slow_transcription_changes_the_message_when_it_is_done(quick, receive
     message = platform.get(f"{MESSAGE_STORE}/{left['id']}").json_dict()
     assert message["vmTranscriptionStatus"] == "Completed"
     assert [a["type"] for a in message["attachments"]] == ["AudioRecording", "AudioTranscription"]
+
+
+def test_a_deleted_message_leaves_the_list_unless_asked_for(simulator):
+    kept, gone = seed_voicemail(simulator, hours_ago=1, n=1), seed_voicemail(simulator, hours_ago=2, n=2)
+    platform = login(simulator)
+    platform.delete(f"{MESSAGE_STORE}/{gone['message_id']}")
+
+    alive = platform.get(MESSAGE_STORE).json_dict()["records"]
+    deleted = platform.get(MESSAGE_STORE, {"availability": "Deleted"}).json_dict()["records"]
+
+    assert [m["id"] for m in alive] == [int(kept["message_id"])]
+    assert [(m["id"], m["availability"]) for m in deleted] == [(int(gone["message_id"]), "Deleted")]

@@ -53,7 +53,7 @@ def _filtered(request: HttpRequest, messages):
         if values:
             messages = messages.filter(**{f"{field}__in": values})
     if not request.GET.get("availability"):
-        messages = messages.exclude(availability="Purged")
+        messages = messages.filter(availability="Alive")  # deleted messages only when asked for
     if request.GET.get("phoneNumber"):
         number = "+" + request.GET["phoneNumber"].strip().lstrip("+")
         messages = messages.filter(from_party__phoneNumber=number)
