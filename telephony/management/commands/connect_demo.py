@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from crm.models import Entity, PhoneNumber
-from telephony.connector_admin import ConnectFailed, connector_connect
+from telephony.history.connector import ConnectFailed, connector_connect
+from telephony.history.sync import connector_sync
 from telephony.models import Connector
-from telephony.sync import connector_sync
 
 ADMIN_EXTENSION = "100"  # the simulator's account administrator (system extension)
 # The simulator's seeded users (extension number, name, direct number); crm.demo maps alice, bob
