@@ -267,10 +267,14 @@ class CallLogRecord:
     recording_content_uri: str
     last_modified_time: datetime | None
     legs: list[CallLogLeg]
+    # The voicemail (or fax) left on this call: `message.id` in the message store, and its type.
+    message_id: str = ""
+    message_type: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallLogRecord":
         recording = data.get("recording") or {}
+        message = data.get("message") if isinstance(data.get("message"), dict) else {}
         return cls(
             id=_str(data.get("id")),
             session_id=_str(data.get("sessionId")),
@@ -288,6 +292,8 @@ class CallLogRecord:
             recording_content_uri=_str(recording.get("contentUri")),
             last_modified_time=_when(data.get("lastModifiedTime")),
             legs=[CallLogLeg.from_api(leg) for leg in data.get("legs") or []],
+            message_id=_str(message.get("id")),
+            message_type=_str(message.get("type")),
         )
 
 

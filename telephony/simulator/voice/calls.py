@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import close_old_connections
 from django.utils import timezone
 
+from telephony.simulator.platform.messages import complete_transcription, create_voicemail
 from telephony.simulator.platform.models import Account, Device, Extension
 
 from . import clock, delivery, knobs
@@ -24,6 +25,8 @@ from .models import Call, Presence
 from .records import finish
 
 log = logging.getLogger(__name__)
+# Rings before voicemail when a call asks for voicemail and the account sets no number of rings.
+DEFAULT_VOICEMAIL_RINGS = 3
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -183,18 +186,28 @@ def place_inbound_call(
         answer_after=answer_after, hangup_after=hangup_after, ring_timeout=ring_timeout, missed=missed
     )
     options.update(record=bool(record), missed=bool(missed), voicemail=bool(voicemail))
+    _plan_voicemail(options)
     session = CallSession.new(account_id=extension.account_id)
     caller = Endpoint(phone_number=from_number, name=from_name)
     if Presence.of(extension.id).do_not_disturb:
         # Do Not Disturb: RingCentral does not ring the user; the caller reaches their voicemail.
         session.start_inbound_to_voicemail(caller=caller, callee=_endpoint(extension))
         call = _create(session, kind="inbound", options={**options, "voicemail": True, "dnd": True})
-        _schedule(knobs.get("voicemail_length"), caller_hang_up, call.telephony_session_id)
+        _schedule_voicemail_end(call.telephony_session_id)
         return call
     session.start_inbound(caller=caller, callee=_endpoint(extension))
     call = _create(session, kind="inbound", options=options)
     _start_timers(call)
     return call
+
+
+def _plan_voicemail(options: dict) -> None:
+    """Unanswered calls go to voicemail after N rings when asked for or when the account says so
+    (knob `voicemail_rings`); a caller who gives up first (`missed`) leaves none."""
+    rings = knobs.get("voicemail_rings")
+    options["voicemail"] = (options["voicemail"] or rings > 0) and not options["missed"]
+    if options["voicemail"] and "ring_timeout" not in options:
+        options["ring_timeout"] = (rings or DEFAULT_VOICEMAIL_RINGS) * knobs.get("ring_seconds")
 
 
 def place_internal_call(
@@ -293,7 +306,7 @@ def _after_change(call: Call, session: CallSession, *, new_parties: list[Party] 
     options = call.options
     if session.ended:
         if not call.call_log_ids:
-            finish(call, session)
+            leave_voicemails(session, finish(call, session))
         return
     for party in new_parties:  # transfer and forward targets
         if party.status in RINGING:
@@ -321,11 +334,23 @@ def ring_timeout(telephony_session_id: str, party_id: str | None = None) -> None
             return
         if call.options.get("voicemail"):
             session.to_voicemail(party.id)
-            _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
+            _schedule_voicemail_end(telephony_session_id)
         else:
             session.ring_timeout(party.id)
 
     act(telephony_session_id, timeout)
+
+
+def _schedule_voicemail_end(telephony_session_id: str) -> None:
+    # The caller speaks for `voicemail_length` seconds, then hangs up: the message is stored then.
+    _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
+
+
+def send_to_voicemail(telephony_session_id: str, party_id: str, *, account_id: str | None = None) -> Party:
+    """Call Control `forward` to voicemail: the ringing party goes to voicemail now."""
+    party = act(telephony_session_id, lambda s: s.to_voicemail(party_id), account_id=account_id)
+    _schedule_voicemail_end(telephony_session_id)
+    return party
 
 
 def caller_hang_up(telephony_session_id: str) -> Party:
@@ -393,6 +418,40 @@ def _ringing_party(session: CallSession, *, required: bool = True) -> Party | No
     if required:
         raise CallControlError(409, "TAS-102", "Incorrect State")
     return None
+
+
+def leave_voicemails(session: CallSession, records_by_party: dict[str, str]) -> None:
+    """Parties that went to voicemail: the caller left a message (after the call-log records)."""
+    for party in session.parties:
+        if party.extension_id and any(
+            e.party["id"] == party.id and e.party["status"]["code"] == "VoiceMail" for e in session.events
+        ):
+            _leave_voicemail(session, party, call_log_id=records_by_party.get(party.id))
+
+
+def _leave_voicemail(session: CallSession, party: Party, *, call_log_id: str | None) -> None:
+    """The caller left a message: store it (linked from the call-log record), then notify."""
+    extension = Extension.objects.select_related("account").filter(id=party.extension_id).first()
+    if extension is None:
+        return
+    message = create_voicemail(
+        extension=extension,
+        from_number=party.from_.phone_number,
+        from_name=party.from_.name,
+        creation_time=parse_iso(party.ended_at or session.ended_at),
+        transcription_pending=knobs.get("transcription_delay") > 0,
+        telephony_session_id=session.telephony_session_id,
+        call_log_ids=[call_log_id] if call_log_id else [],
+    )
+    delivery.publish_message(message=message)
+    if message.transcription_status == "InProgress":
+        _schedule(knobs.get("transcription_delay"), _transcribed, message.id)
+
+
+def _transcribed(message_id: str) -> None:
+    message = complete_transcription(message_id)
+    if message is not None:
+        delivery.publish_message(message=message, new=False)
 
 
 def prune(*, older_than: timedelta = timedelta(days=1)) -> int:

@@ -21,7 +21,9 @@ class VoiceControl:
     ) -> dict:
         """An inbound PSTN call to a user. `answer_after`: the desk phone answers after S seconds;
         `hangup_after`: the caller hangs up S seconds after the answer (or, with `missed`, while it
-        still rings); `ring_timeout`: unanswered after S → missed call (or voicemail)."""
+        still rings); `ring_timeout`: unanswered after S → missed call (or voicemail);
+        `voicemail`: unanswered after `ring_timeout` (default 3 rings) the caller leaves a
+        voicemail (`messages()` lists it). A user on Do Not Disturb gets voicemail unrung."""
         payload = {
             "from": from_number,
             "to_extension": str(to_extension),
@@ -104,8 +106,10 @@ class VoiceControl:
         return self._get("/_sim/deliveries", **{k: v for k, v in params.items() if v})["deliveries"]
 
     def voice_config(self, **changes: float) -> dict:
-        """Read or change `ring_timeout`, `voicemail_length`, `webhook_timeout`,
-        `webhook_max_failures`, `ws_recovery_timeout`, `default_expires_in`, `max_subscriptions`..."""
+        """Read or change `ring_timeout`, `voicemail_rings` (> 0: every unanswered call goes to
+        voicemail after that many rings; 0: missed), `ring_seconds`, `voicemail_length`,
+        `webhook_timeout`, `webhook_max_failures`, `ws_recovery_timeout`, `default_expires_in`,
+        `max_subscriptions`..."""
         if changes:
             return self._post("/_sim/voice/config", changes)
         return self._get("/_sim/voice/config")

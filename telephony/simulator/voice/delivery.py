@@ -19,12 +19,16 @@ from django.db import close_old_connections
 from django.db.models import F
 from django.utils import timezone
 
+from telephony.simulator.platform.messages import message_store_event_body, voicemail_event_body
+from telephony.simulator.platform.models import Message
+
 from . import gateway, knobs
 from .machine import CallSession, Event
 from .models import Call, Delivery, Presence, Subscription, WsSession
 from .notify import (
     InvalidFilter,
     envelope,
+    message_matches,
     presence_body,
     presence_changes,
     presence_matches,
@@ -132,6 +136,43 @@ def publish_presence(*, account_id: str, extension_id: str) -> list[int]:
                 subscription=sub, uuid=payload["uuid"], event=presence.text, payload=payload
             )
         )
+    for delivery in made:
+        enqueue(delivery.subscription_id, delivery.id)
+    return [d.id for d in made]
+
+
+def publish_message(*, message: Message, new: bool = True) -> list[int]:
+    """A message arrived in (or changed in) an extension's message store: notify every subscription
+    with a matching `/message-store` or `/voicemail` filter, on the same queue as telephony events."""
+    made = []
+    subscriptions = (
+        Subscription.objects.active()
+        .select_related("extension")
+        .filter(extension__account_id=message.account_id)
+    )
+    for sub in subscriptions:
+        for flt in subscription_filters(sub):
+            if not message_matches(
+                flt, extension_id=message.extension_id, message_type=message.type, direction=message.direction
+            ):
+                continue
+            if flt.kind == "voicemail" and not new:
+                continue  # the voicemail event announces new voicemail only
+            body = (
+                voicemail_event_body(message)
+                if flt.kind == "voicemail"
+                else message_store_event_body(message, new=new)
+            )
+            payload = envelope(event=flt.text, body=body, subscription_id=sub.id, owner_id=sub.extension_id)
+            made.append(
+                Delivery.objects.create(
+                    subscription=sub,
+                    uuid=payload["uuid"],
+                    event=flt.text,
+                    payload=payload,
+                    telephony_session_id=message.telephony_session_id,
+                )
+            )
     for delivery in made:
         enqueue(delivery.subscription_id, delivery.id)
     return [d.id for d in made]

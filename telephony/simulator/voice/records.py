@@ -21,10 +21,11 @@ def _result(party: Party, voicemail_parties: set[str]) -> tuple[str, str]:
     return "Missed", "Phone Call"
 
 
-def finish(call: Call, session: CallSession) -> None:
+def finish(call: Call, session: CallSession) -> dict[str, str]:
     """Write one call-log record per extension party of the finished call; a call that moved
-    (transfer, forward, warm transfer) gets the same Detailed legs on each, its own leg `master`."""
-    ids = []
+    (transfer, forward, warm transfer) gets the same Detailed legs on each, its own leg `master`.
+    Returns the record id of each party."""
+    ids, by_party = [], {}
     went_to_voicemail = {e.party["id"] for e in session.events if e.party["status"]["code"] == "VoiceMail"}
     legs = transfer_legs(call, session, went_to_voicemail)
     for party in session.parties:
@@ -57,8 +58,10 @@ def finish(call: Call, session: CallSession) -> None:
             legs=[{**leg, "master": leg["partyId"] == party.id} for leg in legs] if legs else None,
         )
         ids.append(record.id)
+        by_party[party.id] = record.id
     call.call_log_ids = ids
     Call.objects.filter(pk=call.pk).update(call_log_ids=ids)
+    return by_party
 
 
 def _transport(call: Call) -> str:

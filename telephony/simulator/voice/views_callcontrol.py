@@ -202,7 +202,12 @@ def forward(request, account_id, telephony_session_id, party_id):
         request, json_body(request), allowed=("phoneNumber", "voicemail", "extensionNumber", "extensionId")
     )
     if key == "voicemail":
-        changed = _act(request, telephony_session_id, lambda s: s.to_voicemail(party_id))
+        try:
+            changed = calls.send_to_voicemail(
+                telephony_session_id, party_id, account_id=request.rc_account.id
+            )
+        except CallControlError as exc:
+            raise RCError(exc.status, exc.error_code, exc.message, **exc.extra) from None
     else:
         dnd = calls.target_on_dnd(target)
         changed = _act(
