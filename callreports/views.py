@@ -10,20 +10,21 @@ from django.views.decorators.http import require_GET
 from callreports import calls as history
 from crm import tabs
 from crm.access import EntityRequest, entity_required, get_customer_for_user
+from crm.models import Customer, Entity
 from telephony.access import get_call_for_user
-from telephony.history.connector import connector_status
+from telephony.history.connector import ConnectorStatus, connector_status
 from telephony.history.recordings import connector_connected, recording_availability
 from telephony.models import Connector
 
 
-def account_tabs(customer) -> list[dict]:
+def account_tabs(customer: Customer) -> list[dict]:
     """The extra tabs of the customer account page (crm renders them from this list)."""
     return [
         {"key": "calls", "label": "Calls", "url": reverse("callreports-customer-calls", args=[customer.pk])}
     ]
 
 
-def _connector_health(entity):
+def _connector_health(entity: Entity) -> ConnectorStatus | None:
     connector = Connector.objects.filter(entity=entity).first()
     return connector_status(connector) if connector else None
 
@@ -49,8 +50,9 @@ def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
     )
     connected = connector_connected(request.entity.pk)
     for call in page.calls:
-        call.playback = recording_availability(call=call, user=request.user, connected=connected)
-        call.duration_text = history.duration_text(call.duration_seconds)
+        call.playback = recording_availability(  # type: ignore[attr-defined]  # read by the row template
+            call=call, user=request.user, connected=connected
+        )
     context = {
         "customer": customer,
         "form": form,
@@ -79,7 +81,6 @@ def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
 @require_GET
 def call_detail(request: EntityRequest, pk: int) -> HttpResponse:
     call = get_call_for_user(request, pk)
-    call.duration_text = history.duration_text(call.duration_seconds)
     context = {
         "call": call,
         "recording": recording_availability(call=call, user=request.user),
