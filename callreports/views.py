@@ -63,18 +63,12 @@ def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "calls-results":
         return render(request, "callreports/calls_tab.html#results", context)
-    page_context = {
-        "customer": customer,
-        "tab": "calls",
-        "account_tabs": tabs.account_tabs(customer),
-        # Rendered without the request so the context processors (header icon…) run once, for
-        # the page; the fragment only needs the CSRF token and the request's path.
-        "tab_html": render_to_string(
-            "callreports/calls_tab.html", {**context, "request": request, "csrf_token": get_token(request)}
-        ),
-    }
-    template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
-    return render(request, template, page_context)
+    # Rendered without the request so the context processors (header icon…) run once, for the
+    # page; the fragment only needs the CSRF token and the request's path.
+    tab_html = render_to_string(
+        "callreports/calls_tab.html", {**context, "request": request, "csrf_token": get_token(request)}
+    )
+    return tabs.render_account_tab(request, customer, tab="calls", tab_html=tab_html)
 
 
 @entity_required

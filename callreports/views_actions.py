@@ -228,11 +228,6 @@ def customer_tab_html(request: EntityRequest, customer: Customer) -> str:
 def customer_actions(request: EntityRequest, pk: int) -> HttpResponse:
     """The customer account's Call reports tab."""
     customer = get_customer_for_user(request, pk)
-    context = {
-        "customer": customer,
-        "tab": "call-reports",
-        "tab_html": customer_tab_html(request, customer),
-        "account_tabs": tabs.account_tabs(customer),
-    }
-    template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
-    return render(request, template, context)
+    return tabs.render_account_tab(
+        request, customer, tab="call-reports", tab_html=customer_tab_html(request, customer)
+    )
