@@ -110,3 +110,12 @@ def test_production_does_not_offer_the_simulator_as_a_server(production_env):
     assert result.returncode == 0, result.stderr
     assert "simulator" not in result.stdout.lower()
     assert "https://rc-gateway.example.com" in result.stdout
+
+
+@pytest.mark.parametrize("value", ["ten", "nan", "-1", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_stops_start_up_naming_it(production_env, value):
+    result = manage({**production_env, "RINGCENTRAL_TIMEOUT_SECONDS": value}, "check")
+    assert result.returncode != 0
+    assert (
+        "RINGCENTRAL_TIMEOUT_SECONDS" in result.stderr and "Traceback" not in result.stderr.splitlines()[-1]
+    )
