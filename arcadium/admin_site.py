@@ -9,6 +9,8 @@ the app (Staff & RingCentral, the connector page, the audit log).
 The site wraps every ModelAdmin at registration, so an app registering a model later cannot forget.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
@@ -24,7 +26,7 @@ EXPLICIT_PATHS = {settings.AUTH_USER_MODEL.lower(): "resource__entity"}
 PRIVILEGED_USER_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
 
-def entity_path(model: type[models.Model], depth: int = 3) -> str | None:
+def entity_path(model: Any, depth: int = 3) -> str | None:
     """The lookup from `model` to its company's id ("entity", "connector__entity", "pk"), or None."""
     entity_model = apps.get_model(ENTITY_MODEL)
     if model is entity_model:
@@ -55,7 +57,7 @@ def entity_path(model: type[models.Model], depth: int = 3) -> str | None:
     return None
 
 
-def scope(queryset: models.QuerySet, request) -> models.QuerySet:
+def scope(queryset: models.QuerySet, request: Any) -> models.QuerySet:
     """`queryset` cut down to the requesting user's company (everything for a superuser)."""
     if request.user.is_superuser:
         return queryset
@@ -66,60 +68,66 @@ def scope(queryset: models.QuerySet, request) -> models.QuerySet:
     return queryset.filter(**{path: entity.pk})
 
 
-def _scoped_field(formfield, request):
+def _scoped_field(formfield: Any, request: Any) -> Any:
     if formfield is not None and hasattr(formfield, "queryset"):
         formfield.queryset = scope(formfield.queryset, request)
     return formfield
 
 
-class CompanyScopedMixin:
+# For the type checker the mixin is a ModelAdmin; at run time it sits before the real one.
+_Base: Any = admin.ModelAdmin if TYPE_CHECKING else object
+
+
+class CompanyScopedMixin(_Base):
     """Mixed into every ModelAdmin and inline the site registers."""
 
-    def get_queryset(self, request):
+    model: Any
+
+    def get_queryset(self, request: Any) -> Any:
         return scope(super().get_queryset(request), request)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         return _scoped_field(super().formfield_for_foreignkey(db_field, request, **kwargs), request)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
         return _scoped_field(super().formfield_for_manytomany(db_field, request, **kwargs), request)
 
-    def _foreign_to_company(self, request) -> bool:
+    def _foreign_to_company(self, request: Any) -> bool:
         return not request.user.is_superuser and entity_path(self.model) is None
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: Any) -> bool:
         return not self._foreign_to_company(request) and super().has_module_permission(request)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
         return not self._foreign_to_company(request) and super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request, *args):
+    def has_add_permission(self, request: Any, *args: Any) -> bool:
         if self._foreign_to_company(request) or (
             not request.user.is_superuser and self.model is apps.get_model(ENTITY_MODEL)
         ):
             return False
         return super().has_add_permission(request, *args)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return not self._foreign_to_company(request) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return not self._foreign_to_company(request) and super().has_delete_permission(request, obj)
 
-    def get_list_filter(self, request):
+    def get_list_filter(self, request: Any) -> Any:
         filters = super().get_list_filter(request)
         if request.user.is_superuser:
             return filters
         # A related-field filter lists every row of the related model; offer only those in use here.
         return [_related_only(self.model, item) for item in filters]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser and self.model._meta.label_lower == settings.AUTH_USER_MODEL.lower():
             fields += [f for f in PRIVILEGED_USER_FIELDS if f not in fields]
         return fields
 
-    def get_inline_instances(self, request, obj=None):
+    def get_inline_instances(self, request: Any, obj: Any = None) -> Any:
         instances = super().get_inline_instances(request, obj)
         for inline in instances:
             if not isinstance(inline, CompanyScopedMixin):
@@ -127,7 +135,7 @@ class CompanyScopedMixin:
         return instances
 
 
-def _related_only(model, item):
+def _related_only(model: Any, item: Any) -> Any:
     if not isinstance(item, str):
         return item
     try:
@@ -153,7 +161,7 @@ def scoped_class(admin_class: type) -> type:
 class CompanyAdminSite(admin.AdminSite):
     site_header = "Arcadium administration"
 
-    def register(self, model_or_iterable, admin_class=None, **options):
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         super().register(model_or_iterable, scoped_class(admin_class or admin.ModelAdmin), **options)
 
 

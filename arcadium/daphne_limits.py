@@ -11,6 +11,8 @@ per-path limits are `arcadium.limits.BodyLimitMiddleware`'s. In production the r
 front refuses first; this is the second line for a daphne reached directly.
 """
 
+from typing import Any
+
 from django.conf import settings
 
 _RESPONSE = (
@@ -22,7 +24,7 @@ _RESPONSE = (
 )
 
 
-def _refuse(request) -> None:
+def _refuse(request: Any) -> None:
     if getattr(request, "_arcadium_refused", False):
         return
     request._arcadium_refused = True
@@ -44,7 +46,7 @@ def install() -> None:
     original_chunk = WebRequest.handleContentChunk
     original_process = WebRequest.process
 
-    def gotLength(self, length):  # noqa: N802 (Twisted's name)
+    def gotLength(self: Any, length: int | None) -> None:  # noqa: N802 (Twisted's name)
         self._arcadium_received = 0
         if length is not None and length > settings.REQUEST_BODY_MAX_BYTES:
             original_got_length(self, 0)
@@ -52,7 +54,7 @@ def install() -> None:
             return
         original_got_length(self, length)
 
-    def handleContentChunk(self, data):  # noqa: N802 (Twisted's name)
+    def handleContentChunk(self: Any, data: bytes) -> None:  # noqa: N802 (Twisted's name)
         if getattr(self, "_arcadium_refused", False):
             return
         self._arcadium_received = getattr(self, "_arcadium_received", 0) + len(data)
@@ -61,7 +63,7 @@ def install() -> None:
             return
         original_chunk(self, data)
 
-    def process(self):
+    def process(self: Any) -> Any:
         # A refused body may still complete inside the same read; never run the app for it.
         if getattr(self, "_arcadium_refused", False):
             return None

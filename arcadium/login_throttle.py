@@ -7,7 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 
-def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
     cool_off = get_cool_off(request)
     context = {
         "username": get_client_username(request, credentials) or "",

@@ -19,7 +19,7 @@ def set_entity_resolver(resolver: Callable[[Any], int | None]) -> None:
     _entity_resolver = resolver
 
 
-def entity_id_of(user) -> int | None:
+def entity_id_of(user: Any) -> int | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return _entity_resolver(user)
@@ -37,7 +37,7 @@ def record(
     *,
     action: str,
     request: HttpRequest | None = None,
-    actor=None,
+    actor: Any = None,
     actor_name: str = "",
     entity_id: int | None = None,
     summary: str = "",

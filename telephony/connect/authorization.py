@@ -18,7 +18,7 @@ from crm.models import Resource
 from telephony import ringcentral as rc
 from telephony.connect import subscriptions
 from telephony.connect.tasks import ensure_subscription_task
-from telephony.models import Connector
+from telephony.models import Connector, RingCentralToken
 
 SESSION_KEY = "ringcentral_oauth"
 DECLINED_KEY = "ringcentral_declined"
@@ -111,7 +111,9 @@ def complete(
     return entry["next"]
 
 
-def _store_if_expected(*, connector: Connector, resource: Resource, tokens, next_url: str):
+def _store_if_expected(
+    *, connector: Connector, resource: Resource, tokens: rc.TokenSet, next_url: str
+) -> RingCentralToken:
     """Store the tokens only if they belong to the extension this resource may link; otherwise
     revoke them at RingCentral, keep nothing, and say which extension is which."""
     with transaction.atomic():
@@ -127,7 +129,7 @@ def _store_if_expected(*, connector: Connector, resource: Resource, tokens, next
     raise AuthorizationFailed(refusal, next_url=next_url)
 
 
-def linking_refusal(*, connector: Connector, resource: Resource, extension) -> str | None:
+def linking_refusal(*, connector: Connector, resource: Resource, extension: rc.Extension) -> str | None:
     """Why `resource` may not link the RingCentral `extension` (None when it may): it must be the
     extension mapped to the resource, or, when none is, one of the company's own account that no
     colleague holds."""

@@ -50,17 +50,17 @@ class UserConsumer(AsyncWebsocketConsumer):
             return
         await self.send(text_data=event["html"])
 
-    async def session_check(self, event):
+    async def session_check(self, event: dict) -> None:
         if event.get("user_id") == self.user_id:
             await self._end_unless_signed_in()
 
-    async def _check_periodically(self):
+    async def _check_periodically(self) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             while not self.ended:
                 await asyncio.sleep(settings.LIVE_SESSION_CHECK_SECONDS)
                 await self._end_unless_signed_in()
 
-    async def _end_unless_signed_in(self):
+    async def _end_unless_signed_in(self) -> None:
         if self.ended:
             return
         valid = await database_sync_to_async(session_signs_in)(

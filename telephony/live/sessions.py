@@ -8,6 +8,7 @@ back are caught by the consumer's periodic check.
 """
 
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -35,14 +36,16 @@ def session_signs_in(*, session_key: str | None, user_id: int) -> bool:
 
 
 @receiver(post_delete, sender=Session, dispatch_uid="live-session-deleted")
-def _session_deleted(sender, instance: Session, **kwargs) -> None:
+def _session_deleted(sender: Any, instance: Session, **kwargs: Any) -> None:
     user_id = instance.get_decoded().get(SESSION_KEY)
     if user_id is not None:
         push.sessions_changed(user_id=int(user_id))
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="live-user-changed")
-def _user_changed(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+def _user_changed(
+    sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
     # Deactivation or a new password; a sign-in's last_login update changes neither.
     if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return
