@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.crypto import constant_time_compare
 
@@ -42,11 +42,17 @@ def _session_deleted(sender: Any, instance: Session, **kwargs: Any) -> None:
         push.sessions_changed(user_id=int(user_id))
 
 
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="live-user-before")
+def _remember_sign_in_state(sender: Any, instance: Any, **kwargs: Any) -> None:
+    stored = sender._default_manager.filter(pk=instance.pk).values("is_active", "password").first()
+    instance._live_sign_in_state = (stored["is_active"], stored["password"]) if stored else None
+
+
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="live-user-changed")
-def _user_changed(
-    sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any
-) -> None:
-    # Deactivation or a new password; a sign-in's last_login update changes neither.
-    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+def _user_changed(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    # Only a deactivation or a new password ends sessions; other saves (a sign-in's last_login,
+    # a name) change nothing for open sockets.
+    before = getattr(instance, "_live_sign_in_state", None)
+    if created or before is None or before == (instance.is_active, instance.password):
         return
     push.sessions_changed(user_id=instance.pk)
