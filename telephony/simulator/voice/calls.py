@@ -27,6 +27,19 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
+# Called after every change of a call with (call, session, new events), in the thread that made it
+# (the web-phone side fills it: it rings, cancels and hangs up browser phones). Must not block.
+call_listeners: list[Callable[[Call, CallSession, list], None]] = []
+
+
+def _tell_listeners(call: Call, session: CallSession, events: list) -> None:
+    for listener in list(call_listeners):
+        try:
+            listener(call, session, events)
+        except Exception:
+            log.exception("call listener %r failed", listener)
+
+
 class CallRequestError(ValueError):
     """Bad input to the control API (unknown extension, conflicting options)."""
 
@@ -53,6 +66,7 @@ def act(telephony_session_id: str, action: Callable[[CallSession], object], *, a
         result = action(session)
         _save(call, session)
         delivery.publish_call_events(session=session, events=session.events[before:])
+        _tell_listeners(call, session, session.events[before:])
         _after_change(call, session)
         return result
 
@@ -75,6 +89,7 @@ def _create(session: CallSession, *, kind: str, options: dict) -> Call:
         options=options,
     )
     delivery.publish_call_events(session=session, events=list(session.events))
+    _tell_listeners(call, session, list(session.events))
     return call
 
 
@@ -168,6 +183,7 @@ def place_internal_call(
     hangup_after: float | None = None,
     ring_timeout: float | None = None,
     missed: bool = False,
+    from_device_id: str = "",
 ) -> Call:
     caller, callee = find_extension(from_extension), find_extension(to_extension)
     if caller.id == callee.id:
@@ -177,7 +193,9 @@ def place_internal_call(
     )
     options.update(record=False, missed=bool(missed), voicemail=False)
     session = CallSession.new(account_id=caller.account_id)
-    session.start_internal(caller=_endpoint(caller), callee=_endpoint(callee))
+    caller_endpoint = _endpoint(caller)
+    caller_endpoint.device_id = from_device_id
+    session.start_internal(caller=caller_endpoint, callee=_endpoint(callee))
     call = _create(session, kind="internal", options=options)
     _start_timers(call)
     return call
@@ -190,10 +208,14 @@ def place_outbound_call(
     origin_type: str = "Call",
     kind: str = "outbound",
     options: dict | None = None,
+    device_id: str = "",
 ) -> Call:
-    """The user calls a PSTN number (call-out, RingOut): the far end rings until answered by control."""
+    """The user calls a PSTN number (call-out, RingOut, a web phone's INVITE): the far end rings
+    until answered by control. `device_id`: the user's device that placed it."""
     session = CallSession.new(account_id=extension.account_id, origin_type=origin_type)
-    session.start_outbound(caller=_endpoint(extension), callee=Endpoint(phone_number=to_number))
+    caller = _endpoint(extension)
+    caller.device_id = device_id
+    session.start_outbound(caller=caller, callee=Endpoint(phone_number=to_number))
     options = {"record": False, "missed": False, "voicemail": False, **(options or {})}
     if knobs.get("outbound_answer_after") > 0:
         options.setdefault("answer_after", knobs.get("outbound_answer_after"))
@@ -276,14 +298,14 @@ def party_hang_up(telephony_session_id: str, party_id: str) -> Party:
 
 
 def answer_on_device(
-    telephony_session_id: str, party_id: str | None, device_type: str = "HardPhone"
+    telephony_session_id: str, party_id: str | None, device_type: str = "HardPhone", *, device_id: str = ""
 ) -> Party:
-    """The user picks up on a device of theirs (desk phone by default), as a person would."""
+    """The user picks up on a device of theirs (desk phone by default, or exactly `device_id`)."""
 
     def answer(session: CallSession) -> Party:
         party = session.party(party_id) if party_id else _ringing_party(session)
-        device = ""
-        if party.extension_id:
+        device = device_id
+        if party.extension_id and not device:
             found = Device.objects.filter(extension_id=party.extension_id, type=device_type).first()
             found = found or Device.objects.filter(extension_id=party.extension_id).first()
             device = found.id if found else ""
