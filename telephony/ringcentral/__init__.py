@@ -83,6 +83,7 @@ from telephony.ringcentral.types import (
     TokenSet,
     WsToken,
 )
+from telephony.ringcentral.webphone import SipInfo, sip_provision
 
 __all__ = [
     "REFRESH_MARGIN_SECONDS",
@@ -106,6 +107,7 @@ __all__ = [
     "RingCentralUnavailable",
     "RingOutStatus",
     "Session",
+    "SipInfo",
     "SubscriptionInfo",
     "TelephonyStream",
     "TokenSet",
@@ -148,6 +150,7 @@ __all__ = [
     "session_for",
     "set_dnd_status",
     "set_muted",
+    "sip_provision",
     "transfer",
     "unhold",
     "update_subscription",
