@@ -209,3 +209,18 @@ def test_the_far_end_hangs_up_and_the_browser_places_a_call(simulator, phone_pag
 
 def sip_registration_device(simulator) -> str:
     return simulator.control.sip_registrations()[0]["deviceId"]
+
+
+def test_a_sixth_phone_is_refused_in_plain_words(simulator, phone_page, sip_info):
+    from tests.sip_phone import SipPhone
+
+    others = [SipPhone(sip_info, instance_id=f"other-{n}") for n in range(5)]
+    try:
+        assert all(phone.register().status == 200 for phone in others)
+        refusal = phone_page.evaluate(
+            "([info]) => setup(info, 'tab-6').then(() => 'registered', (error) => error.message)", [sip_info]
+        )
+        assert refusal == "Registration failed: SIP/2.0 603 Too Many Contacts"
+    finally:
+        for phone in others:
+            phone.close()
