@@ -56,7 +56,7 @@ def fake_sdp(*, setup: str, mid: str = "0") -> str:
 
 
 class SipPhone:
-    def __init__(self, sip_info: dict, *, instance_id: str | None = None) -> None:
+    def __init__(self, sip_info: dict, *, instance_id: str | None = None, url: str = "") -> None:
         self.info = sip_info
         self.instance_id = instance_id or sip_info["authorizationId"]
         self.fake_domain = f"{_uid()}.invalid"
@@ -64,8 +64,9 @@ class SipPhone:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the simulator's certificate is self-signed
+        url = url or f"wss://{sip_info['outboundProxy']}"
         self.socket = connect(
-            f"wss://{sip_info['outboundProxy']}", subprotocols=["sip"], ssl=context, open_timeout=30
+            url, subprotocols=["sip"], ssl=context if url.startswith("wss:") else None, open_timeout=30
         )
         self.log: list[str] = []  # "inbound - SUBJECT" / "outbound - SUBJECT", as the SDK's specs
         self.received: list[SipMessage] = []

@@ -214,7 +214,8 @@ def sip_registration_device(simulator) -> str:
 def test_a_sixth_phone_is_refused_in_plain_words(simulator, phone_page, sip_info):
     from tests.sip_phone import SipPhone
 
-    others = [SipPhone(sip_info, instance_id=f"other-{n}") for n in range(5)]
+    plain = f"ws://127.0.0.1:{simulator.port}/"  # the same SIP socket without TLS (see test_sim_webphone_sip)
+    others = [SipPhone(sip_info, instance_id=f"other-{n}", url=plain) for n in range(5)]
     try:
         assert all(phone.register().status == 200 for phone in others)
         refusal = phone_page.evaluate(
