@@ -99,10 +99,20 @@ def phone_page(phone_browser, page_url):
 
 
 @pytest.fixture
-def sip_info(simulator):
-    platform = simulator.sdk_platform("101")
-    body = platform.post("/restapi/v1.0/client-info/sip-provision", {"sipInfo": [{"transport": "WSS"}]})
-    return body.json_dict()["sipInfo"][0]
+def alice(simulator):
+    return simulator.sdk_platform("101")
+
+
+@pytest.fixture
+def provisioned(alice):
+    return alice.post(
+        "/restapi/v1.0/client-info/sip-provision", {"sipInfo": [{"transport": "WSS"}]}
+    ).json_dict()
+
+
+@pytest.fixture
+def sip_info(provisioned):
+    return provisioned["sipInfo"][0]
 
 
 def register(page, sip_info, simulator, instance_id="tab-1") -> None:
@@ -205,6 +215,24 @@ def test_the_far_end_hangs_up_and_the_browser_places_a_call(simulator, phone_pag
     )
     page.evaluate("() => outboundCalls[0].hangup()")
     wait_for(lambda: not simulator.control.call(placed)["live"], what="the placed call to end")
+
+
+def test_call_control_answers_on_the_browser_which_answers_by_itself(
+    simulator, phone_page, alice, provisioned
+):
+    page = phone_page
+    register(page, provisioned["sipInfo"][0], simulator)
+    call = simulator.control.place_call(CALLER, "101")
+    tsid, party = call["telephonySessionId"], call["session"]["parties"][1]["id"]
+    page.wait_for_function("() => inboundCalls.length === 1")
+    path = f"/restapi/v1.0/account/~/telephony/sessions/{tsid}/parties/{party}/answer"
+    alice.post(path, {"deviceId": provisioned["device"]["id"]})
+    # The ringing INVITE is cancelled and an auto-answer INVITE is answered by the SDK itself.
+    page.wait_for_function("() => inboundCalls.length === 2 && inboundCalls[1].state === 'answered'")
+    assert page.evaluate("() => [inboundCalls[1].sessionId, inboundCalls[1].partyId]") == [tsid, party]
+    wait_for(lambda: hears_the_far_end(page), timeout=AUDIO_WAIT, what="the browser to play the far end")
+    simulator.control.hang_up(tsid)
+    page.wait_for_function("() => webPhone.callSessions.length === 0")
 
 
 def sip_registration_device(simulator) -> str:

@@ -250,3 +250,26 @@ def test_the_browser_places_a_call_after_a_proxy_challenge(simulator, alice, pho
     )
     bye = phone.wait_for(lambda m: m.is_request and m.method == "BYE")
     assert bye.call_id == invite.call_id
+
+
+def test_call_control_answering_on_the_web_phone_re_invites_it_to_answer_by_itself(simulator, alice, phones):
+    body = provision(alice)
+    phone = registered(phones, body["sipInfo"][0], "tab")
+    call = simulator.control.place_call(CALLER, "101")
+    tsid, party = call["telephonySessionId"], call["session"]["parties"][1]["id"]
+    ringing = incoming(phone)
+    path = f"/restapi/v1.0/account/~/telephony/sessions/{tsid}/parties/{party}/answer"
+    answered = alice.post(path, {"deviceId": body["device"]["id"]}).json_dict()
+    assert answered["status"]["code"] == "Answered"
+    cancel = phone.wait_for(lambda m: m.is_request and m.method == "CANCEL")
+    assert cancel.call_id == ringing.call_id
+    auto = phone.wait_for(lambda m: m.is_request and m.method == "INVITE")
+    assert auto.header("Alert-Info") == "Auto Answer" and "Answer-After=0" in auto.header("Call-Info")
+    assert auto.header("p-rc-api-ids") == f"party-id={party};session-id={tsid}"
+    phone.ring(auto)
+    answer(phone, auto)
+    (dialog,) = [d for d in simulator.control.sip_dialogs() if d["state"] == "answered"]
+    assert (
+        dialog["callId"] == auto.call_id
+        and user_party(simulator, tsid)["to"]["deviceId"] == body["device"]["id"]
+    )

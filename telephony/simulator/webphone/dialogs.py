@@ -61,6 +61,7 @@ class Dialog:
     peer_tag: str = ""
     state: str = "ringing"  # ringing | answered | ended
     held: bool = False
+    answered_by_api: bool = False  # an auto-answer INVITE for a party Call Control already answered
     far_end: object = field(default=None, repr=False)
 
     @property
@@ -161,12 +162,26 @@ async def _apply_party(telephony_session_id: str, session_id: str, party: dict) 
     for dialog in mine:
         if dialog.state == "ringing" and (status == "Answered" or status in ENDED_STATUSES):
             await cancel(dialog)
+            if status == "Answered" and not dialog.answered_by_api:
+                await _auto_answer_if_here(dialog, session_id, party)
         elif dialog.state == "answered" and status in ENDED_STATUSES:
             await bye(dialog)
         elif dialog.state == "answered" and status in ("Hold", "Answered"):
             dialog.held = status == "Hold"
             if dialog.far_end is not None:
                 dialog.far_end.voice.held = dialog.held
+
+
+async def _auto_answer_if_here(cancelled: Dialog, session_id: str, party: dict) -> None:
+    """Call Control answered the party on this web phone (`answer {deviceId}`): as RingCentral
+    does, the ringing INVITE was cancelled and an auto-answer INVITE follows (the SDK answers it
+    by itself when it carries `Alert-Info: Auto Answer`)."""
+    registration = cancelled.registration
+    if party.get("to", {}).get("deviceId") != registration.device_id or not registration.reachable:
+        return
+    if any(d.answered_by_api and d.party_id == party["id"] for d in list(_dialogs.values())):
+        return
+    await _invite(registration, cancelled.telephony_session_id, session_id, party, auto_answer=True)
 
 
 # -- ringing a browser ---------------------------------------------------------------------------------
@@ -197,7 +212,12 @@ def _p_rc(registration: Registration, session_id: str, party: dict) -> str:
 
 
 async def _invite(
-    registration: Registration, telephony_session_id: str, session_id: str, party: dict
+    registration: Registration,
+    telephony_session_id: str,
+    session_id: str,
+    party: dict,
+    *,
+    auto_answer: bool = False,
 ) -> None:
     from . import media  # aiortc only when a call reaches a browser
 
@@ -224,6 +244,9 @@ async def _invite(
         },
         sdp,
     )
+    if auto_answer:
+        invite.headers["Alert-Info"] = "Auto Answer"
+        invite.headers["Call-Info"] += ";Answer-After=0"
     dialog = Dialog(
         call_id=invite.call_id,
         telephony_session_id=telephony_session_id,
@@ -233,6 +256,7 @@ async def _invite(
         invite=invite,
         our_tag=tag_of(invite.header("From")),
         far_end=far_end,
+        answered_by_api=auto_answer,
     )
     _dialogs[dialog.call_id] = dialog
     await dialog.phone.send_sip(invite)
@@ -255,6 +279,9 @@ async def on_invite_response(dialog: Dialog, reply: SipMessage) -> None:
         from . import media
 
         await media.on_media_loop(dialog.far_end.accept_answer(reply.body))
+        if dialog.answered_by_api:
+            await _send_message(dialog, rcmessage.ALREADY_PROCESSED)
+            return
         try:
             await sync_to_async(calls.answer_on_device)(
                 dialog.telephony_session_id, dialog.party_id, device_id=dialog.registration.device_id
