@@ -273,3 +273,12 @@ def test_call_control_answering_on_the_web_phone_re_invites_it_to_answer_by_itse
         dialog["callId"] == auto.call_id
         and user_party(simulator, tsid)["to"]["deviceId"] == body["device"]["id"]
     )
+
+
+def test_a_phone_whose_socket_closes_mid_call_drops_the_call(simulator, alice, phones):
+    phone = registered(phones, provision(alice)["sipInfo"][0], "tab")
+    tsid = simulator.control.place_call(CALLER, "101")["telephonySessionId"]
+    answer(phone, incoming(phone))
+    phone.close()
+    wait_for(lambda: not simulator.control.call(tsid)["live"], what="the call to end")
+    assert [r["connected"] for r in simulator.control.sip_registrations()] == [False]

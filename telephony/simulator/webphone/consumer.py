@@ -56,7 +56,7 @@ class SipConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code) -> None:
         self.closed = True
-        dialogs.forget_phone(self)
+        await dialogs.forget_phone(self)
 
     async def send_sip(self, message: SipMessage) -> None:
         if self.closed:

@@ -32,6 +32,7 @@ from .registrar import Registration, registrar
 log = logging.getLogger(__name__)
 
 ENDED_STATUSES = frozenset({"Disconnected", "Gone", "VoiceMail", "Parked"})
+KEEP_ENDED = 200  # ended dialogs kept for /_sim/webphone/dialogs
 
 _loop: asyncio.AbstractEventLoop | None = None
 _dialogs: dict[str, "Dialog"] = {}
@@ -258,7 +259,7 @@ async def _invite(
         far_end=far_end,
         answered_by_api=auto_answer,
     )
-    _dialogs[dialog.call_id] = dialog
+    _remember(dialog)
     await dialog.phone.send_sip(invite)
 
 
@@ -432,10 +433,25 @@ async def on_rc_message(dialog: Dialog, command: int, body: dict[str, str]) -> N
         log.info("web phone %s: command %s refused", dialog.call_id, command)
 
 
-def add_outbound(dialog: Dialog) -> None:
+def _remember(dialog: Dialog) -> None:
     _dialogs[dialog.call_id] = dialog
+    ended = [key for key, d in _dialogs.items() if d.state == "ended"]
+    for key in ended[: max(0, len(ended) - KEEP_ENDED)]:  # oldest first (dicts keep order)
+        del _dialogs[key]
 
 
-def forget_phone(phone) -> None:
-    """A socket closed: its ringing dialogs can never be answered; answered ones are left to BYE."""
+def add_outbound(dialog: Dialog) -> None:
+    _remember(dialog)
+
+
+async def forget_phone(phone) -> None:
+    """A socket closed: its registrations can no longer ring, its ringing dialogs are over, and a
+    call it was carrying is hung up (its media is gone, as when RingCentral's media times out)."""
     registrar.forget_phone(phone)
+    for dialog in [d for d in list(_dialogs.values()) if d.phone is phone and d.state != "ended"]:
+        was = dialog.state
+        dialog.state = "ended"
+        await _close_media(dialog)
+        if was == "answered":
+            with contextlib.suppress(CallControlError):
+                await sync_to_async(calls.party_hang_up)(dialog.telephony_session_id, dialog.party_id)

@@ -178,10 +178,11 @@ class FarEnd:
         self.voice = PhraseTrack()
         self.ear = Ear()
         self.closed = False
+        self._listening: asyncio.Task | None = None
         self.pc.on("track", self._on_track)
 
     def _on_track(self, track) -> None:
-        asyncio.ensure_future(self._listen(track))
+        self._listening = asyncio.ensure_future(self._listen(track))
 
     async def _listen(self, track) -> None:
         try:
@@ -212,6 +213,8 @@ class FarEnd:
         if not self.closed:
             self.closed = True
             self.voice.stop()
+            if self._listening is not None:
+                self._listening.cancel()
             await self.pc.close()
 
     async def stats(self) -> dict:
