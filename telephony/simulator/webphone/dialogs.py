@@ -447,8 +447,9 @@ def add_outbound(dialog: Dialog) -> None:
 async def forget_phone(phone) -> None:
     """A socket closed: its registrations can no longer ring, its ringing dialogs are over, and a
     call it was carrying is hung up (its media is gone, as when RingCentral's media times out)."""
+    carried = [d for d in list(_dialogs.values()) if d.phone is phone and d.state != "ended"]
     registrar.forget_phone(phone)
-    for dialog in [d for d in list(_dialogs.values()) if d.phone is phone and d.state != "ended"]:
+    for dialog in carried:
         was = dialog.state
         dialog.state = "ended"
         await _close_media(dialog)
