@@ -40,7 +40,7 @@ def test_extensions_and_devices(rc):
     assert numbers["800"].type == "IvrMenu" and numbers["102"].id == BOB_ID
     assert len(everyone) == len({e.id for e in everyone})
     assert {d.type for d in ringcentral.list_devices(rc)} == {"SoftPhone", "HardPhone"}
-    assert ringcentral.get_extension(rc, BOB_ID).name == "Bob Chen"
+    assert numbers["102"].name == "Bob Chen"
 
 
 def test_answer_hold_mute_and_hang_up(rc, simulator):
@@ -86,7 +86,12 @@ def test_reject_and_forward(rc, simulator):
 
     tsid, party = ringing_call(simulator)
     forwarded = ringcentral.forward(rc, telephony_session_id=tsid, party_id=party, extension_number="102")
-    assert forwarded.extension_id == BOB_ID and forwarded.id != party
+    assert (forwarded.id, forwarded.status_code, forwarded.status_reason) == (
+        party,
+        "Disconnected",
+        "BlindTransfer",
+    )
+    assert ringcentral.get_call_session(rc, tsid).parties[-1].extension_id == BOB_ID
     with pytest.raises(ringcentral.InvalidRequest, match="exactly one"):
         ringcentral.forward(rc, telephony_session_id=tsid, party_id=party)
 

@@ -14,27 +14,23 @@ def current_extension(session: Session) -> Extension:
     return Extension.from_api(get_json(session, f"{EXTENSION_PATH}/~"))
 
 
-def get_extension(session: Session, extension_id: str) -> Extension:
-    return Extension.from_api(get_json(session, f"{EXTENSION_PATH}/{extension_id}"))
-
-
 def list_extensions(
     session: Session, *, per_page: int = 100, types: list[str] | None = None
 ) -> list[Extension]:
     """Every extension of the account (all pages)."""
     return [
         Extension.from_api(r)
-        for r in _all_records(session, EXTENSION_PATH, {"perPage": per_page, "type": types})
+        for r in all_records(session, EXTENSION_PATH, {"perPage": per_page, "type": types})
     ]
 
 
 def list_devices(session: Session, extension_id: str = "~") -> list[Device]:
     """The devices (softphone, desk phone…) of an extension; `~` is the session's own extension."""
     path = f"{EXTENSION_PATH}/{extension_id}/device"
-    return [Device.from_api(r) for r in _all_records(session, path, {"perPage": 100})]
+    return [Device.from_api(r) for r in all_records(session, path, {"perPage": 100})]
 
 
-def _all_records(session: Session, path: str, params: dict) -> Iterator[dict]:
+def all_records(session: Session, path: str, params: dict) -> Iterator[dict]:
     url: str | None = path
     page_params: dict | None = params
     while url:

@@ -223,4 +223,6 @@ def _place(credential: SipCredential, target: str):
             from_extension=extension.id, to_extension=digits, from_device_id=credential.device_id
         )
     number = f"+1{digits}" if len(digits) == 10 else f"+{digits}"
-    return calls.place_outbound_call(extension=extension, to_number=number, device_id=credential.device_id)
+    return calls.place_outbound_call(
+        extension=extension, to_number=number, from_device_id=credential.device_id
+    )

@@ -6,21 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('sim_platform', '0004_alter_app_permissions'),
+        ("sim_platform", "0004_messages"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SipCredential',
+            name="SipCredential",
             fields=[
-                ('device', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='sip', serialize=False, to='sim_platform.device')),
-                ('authorization_id', models.CharField(default=telephony.simulator.webphone.models._authorization_id, max_length=20, unique=True)),
-                ('password', models.CharField(default=telephony.simulator.webphone.models._password, max_length=40)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "device",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="sip",
+                        serialize=False,
+                        to="sim_platform.device",
+                    ),
+                ),
+                (
+                    "authorization_id",
+                    models.CharField(
+                        default=telephony.simulator.webphone.models._authorization_id,
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "password",
+                    models.CharField(default=telephony.simulator.webphone.models._password, max_length=40),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]

@@ -1,0 +1,84 @@
+"""Call recordings: whether a user can play one (and why not), and the permission-checked proxy
+that streams it from RingCentral. The browser only ever sees our URL; RingCentral's URL and the
+token stay on the server."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from crm.access import EntityRequest, entity_required
+from telephony import ringcentral as rc
+from telephony.models import Call, Connector
+
+LISTEN_PERMISSION = "telephony.listen_recordings"
+
+
+@dataclass(frozen=True)
+class Availability:
+    playable: bool
+    reason: str = ""
+
+
+def connector_connected(entity_id: int) -> bool:
+    return Connector.objects.filter(entity_id=entity_id, status=Connector.Status.CONNECTED).exists()
+
+
+def recording_availability(*, call: Call, user, connected: bool | None = None) -> Availability:
+    """Can `user` play `call`'s recording? The reason is shown in place of the player.
+    `connected` (the entity's connector state) can be given when checking many calls."""
+    if not call.recording_id:
+        return Availability(False, "Not recorded: RingCentral has no recording of this call.")
+    if not user.has_perm(LISTEN_PERMISSION):
+        return Availability(False, "You do not have permission to listen to call recordings.")
+    if connected is None:
+        connected = connector_connected(call.entity_id)
+    if not connected:
+        return Availability(
+            False, "RingCentral is disconnected: recordings can be played again once it is reconnected."
+        )
+    return Availability(True)
+
+
+def _unavailable(reason: str, status: int) -> HttpResponse:
+    return HttpResponse(f"Recording unavailable: {reason}", status=status, content_type="text/plain")
+
+
+@entity_required
+@require_GET
+def recording_audio(request: EntityRequest, pk: int) -> HttpResponse:
+    """Stream the recording, passing Range through so the player can seek (206 Partial Content)."""
+    call = get_object_or_404(Call.objects.for_entity(request.entity), pk=pk)
+    availability = recording_availability(call=call, user=request.user)
+    if not availability.playable:
+        if not call.recording_id:
+            return _unavailable(availability.reason, 404)
+        if not request.user.has_perm(LISTEN_PERMISSION):
+            raise PermissionDenied(availability.reason)
+        return _unavailable(availability.reason, 409)
+    connector = Connector.objects.get(entity_id=call.entity_id)
+    try:
+        with rc.connector_session(connector) as session:
+            stream = rc.recording_content(
+                session, call.recording_id, range_header=request.headers.get("Range")
+            )
+    except rc.NotFound:
+        return _unavailable("RingCentral no longer has this recording (deleted or expired).", 404)
+    except rc.InvalidRequest as exc:
+        return _unavailable(exc.message, 416 if exc.status == 416 else 502)
+    except rc.RingCentralError as exc:
+        return _unavailable(exc.message, 502)
+    response = StreamingHttpResponse(
+        stream.iter_content(), status=stream.status, content_type=stream.content_type
+    )
+    for header, value in (
+        ("Content-Length", stream.content_length),
+        ("Content-Range", stream.content_range),
+        ("Accept-Ranges", stream.accept_ranges or "bytes"),
+    ):
+        if value:
+            response[header] = value
+    response["Cache-Control"] = "private, no-store"
+    return response
