@@ -35,7 +35,7 @@ class SipInfo:
     def from_api(cls, data: dict) -> "SipInfo":
         infos = data.get("sipInfo")
         info = infos[0] if isinstance(infos, list) and infos and isinstance(infos[0], dict) else None
-        device = data.get("device") if isinstance(data.get("device"), dict) else {}
+        device: dict = data["device"] if isinstance(data.get("device"), dict) else {}
         if info is None or not info.get("password") or not info.get("outboundProxy"):
             raise RingCentralUnavailable("RingCentral sent SIP provisioning without usable sipInfo.")
         polling = data.get("pollingInterval")
