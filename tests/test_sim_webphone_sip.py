@@ -282,3 +282,15 @@ def test_a_phone_whose_socket_closes_mid_call_drops_the_call(simulator, alice, p
     phone.close()
     wait_for(lambda: not simulator.control.call(tsid)["live"], what="the call to end")
     assert [r["connected"] for r in simulator.control.sip_registrations()] == [False]
+
+
+def test_the_console_lists_web_phones_and_where_to_accept_the_certificate(simulator, alice, phones):
+    import requests
+    from bs4 import BeautifulSoup
+
+    info = provision(alice)["sipInfo"][0]
+    registered(phones, info, "console-tab")
+    html = requests.get(f"{simulator.url}/_sim/console", timeout=10).text
+    section = BeautifulSoup(html, "html.parser").select_one("#web-phones")
+    assert "console-tab" in section.get_text() and "connected" in section.get_text()
+    assert section.select_one("a")["href"] == f"https://{info['outboundProxy']}/_sim/health"
