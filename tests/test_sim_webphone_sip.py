@@ -294,3 +294,14 @@ def test_the_console_lists_web_phones_and_where_to_accept_the_certificate(simula
     section = BeautifulSoup(html, "html.parser").select_one("#web-phones")
     assert "console-tab" in section.get_text() and "connected" in section.get_text()
     assert section.select_one("a")["href"] == f"https://{info['outboundProxy']}/_sim/health"
+
+
+def test_a_registration_lapses_at_its_expiry_unless_renewed(simulator, alice, phones):
+    simulator.control.voice_config(sip_expires=2)
+    info = provision(alice)["sipInfo"][0]
+    phone = registered(phones, info, "short")
+    assert phone.received[-1].header("Contact").endswith(";expires=2")
+    wait_for(lambda: simulator.control.sip_registrations() == [], timeout=15, what="the registration to lapse")
+    assert phone.register().status == 200  # the SDK renews 3 s before the end; late, it registers anew
+    simulator.control.place_call(CALLER, "101")
+    assert incoming(phone).header("p-rc-api-ids")
