@@ -301,7 +301,9 @@ def test_a_registration_lapses_at_its_expiry_unless_renewed(simulator, alice, ph
     info = provision(alice)["sipInfo"][0]
     phone = registered(phones, info, "short")
     assert phone.received[-1].header("Contact").endswith(";expires=2")
-    wait_for(lambda: simulator.control.sip_registrations() == [], timeout=15, what="the registration to lapse")
+    wait_for(
+        lambda: simulator.control.sip_registrations() == [], timeout=15, what="the registration to lapse"
+    )
     assert phone.register().status == 200  # the SDK renews 3 s before the end; late, it registers anew
     simulator.control.place_call(CALLER, "101")
     assert incoming(phone).header("p-rc-api-ids")
