@@ -307,3 +307,22 @@ def test_a_registration_lapses_at_its_expiry_unless_renewed(simulator, alice, ph
     assert phone.register().status == 200  # the SDK renews 3 s before the end; late, it registers anew
     simulator.control.place_call(CALLER, "101")
     assert incoming(phone).header("p-rc-api-ids")
+
+
+def test_call_out_from_the_web_phone_device_makes_the_browser_pick_up_by_itself(simulator, alice, phones):
+    body = provision(alice)
+    phone = registered(phones, body["sipInfo"][0], "tab")
+    placed = alice.post(
+        "/restapi/v1.0/account/~/telephony/call-out",
+        {"from": {"deviceId": body["device"]["id"]}, "to": {"phoneNumber": "+12125550100"}},
+    ).json_dict()["session"]
+    tsid, mine = placed["id"], placed["parties"][0]["id"]
+    auto = phone.wait_for(lambda m: m.is_request and m.method == "INVITE")
+    assert auto.header("Alert-Info") == "Auto Answer"
+    assert auto.header("p-rc-api-ids") == f"party-id={mine};session-id={tsid}"
+    assert rcmessage.parse(auto.header("P-rc"))[1]["Phn"] == "+12125550100"
+    phone.ring(auto)
+    answer(phone, auto)
+    simulator.control.answer_call(tsid)
+    assert phone.final_reply(phone.in_dialog(auto, "BYE")).status == 200
+    wait_for(lambda: not simulator.control.call(tsid)["live"], what="the call to end")

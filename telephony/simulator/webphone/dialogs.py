@@ -120,7 +120,8 @@ def on_call_events(call, session, events) -> None:
     if _loop is None or not events:
         return
     parties = [e.party for e in events]
-    asyncio.run_coroutine_threadsafe(_apply(session.telephony_session_id, session.session_id, parties), _loop)
+    work = _apply(session.telephony_session_id, session.session_id, parties, origin=session.origin_type)
+    asyncio.run_coroutine_threadsafe(work, _loop)
 
 
 def on_reset(sender, **kwargs) -> None:
@@ -140,10 +141,14 @@ async def _end_all() -> None:
     _call_locks.clear()
 
 
-async def _apply(telephony_session_id: str, session_id: str, parties: list[dict]) -> None:
+async def _apply(
+    telephony_session_id: str, session_id: str, parties: list[dict], *, origin: str = ""
+) -> None:
     async with _lock(telephony_session_id):
         for party in parties:
             try:
+                if origin == "CallOut" and await _call_out_from_here(telephony_session_id, session_id, party):
+                    continue
                 await _apply_party(telephony_session_id, session_id, party)
             except Exception:
                 log.exception("web phone: applying %s failed", party.get("id"))
@@ -161,7 +166,8 @@ async def _apply_party(telephony_session_id: str, session_id: str, party: dict) 
             await _invite(registration, telephony_session_id, session_id, party)
         return
     for dialog in mine:
-        if dialog.state == "ringing" and (status == "Answered" or status in ENDED_STATUSES):
+        answered_elsewhere = status == "Answered" and not dialog.answered_by_api
+        if dialog.state == "ringing" and (answered_elsewhere or status in ENDED_STATUSES):
             await cancel(dialog)
             if status == "Answered" and not dialog.answered_by_api:
                 await _auto_answer_if_here(dialog, session_id, party)
@@ -171,6 +177,23 @@ async def _apply_party(telephony_session_id: str, session_id: str, party: dict) 
             dialog.held = status == "Hold"
             if dialog.far_end is not None:
                 dialog.far_end.voice.held = dialog.held
+
+
+async def _call_out_from_here(telephony_session_id: str, session_id: str, party: dict) -> bool:
+    """Call-out `from: {deviceId: <web phone>}`: RingCentral first makes the browser pick up by
+    itself (an auto-answer INVITE showing the number called), then rings the number."""
+    device = party.get("from", {}).get("deviceId")
+    if party["direction"] != "Outbound" or party["status"]["code"] != "Setup" or not device:
+        return False
+    if any(d.party_id == party["id"] for d in list(_dialogs.values())):
+        return False
+    here = [r for r in registrar.reachable(party.get("extensionId", "")) if r.device_id == device]
+    if not here:
+        return False
+    shown = {**party, "from": party.get("to", {}), "to": party.get("from", {})}
+    newest = max(here, key=lambda r: r.registered_at)
+    await _invite(newest, telephony_session_id, session_id, shown, auto_answer=True)
+    return True
 
 
 async def _auto_answer_if_here(cancelled: Dialog, session_id: str, party: dict) -> None:
