@@ -235,6 +235,25 @@ def test_call_control_answers_on_the_browser_which_answers_by_itself(
     page.wait_for_function("() => webPhone.callSessions.length === 0")
 
 
+def test_call_out_from_the_browser_device_is_picked_up_by_the_browser(
+    simulator, phone_page, alice, provisioned
+):
+    page = phone_page
+    register(page, provisioned["sipInfo"][0], simulator)
+    placed = alice.post(
+        "/restapi/v1.0/account/~/telephony/call-out",
+        {"from": {"deviceId": provisioned["device"]["id"]}, "to": {"phoneNumber": CALLER}},
+    ).json_dict()["session"]
+    page.wait_for_function("() => inboundCalls.length === 1 && inboundCalls[0].state === 'answered'")
+    assert page.evaluate("() => inboundCalls[0].sessionId") == placed["id"]
+    simulator.control.answer_call(placed["id"])
+    wait_for(
+        lambda: far_end_hears_beeps(simulator, placed["id"]), timeout=AUDIO_WAIT, what="the callee to hear"
+    )
+    page.evaluate("() => inboundCalls[0].hangup()")
+    wait_for(lambda: not simulator.control.call(placed["id"])["live"], what="the call to end")
+
+
 def sip_registration_device(simulator) -> str:
     return simulator.control.sip_registrations()[0]["deviceId"]
 
