@@ -102,3 +102,13 @@ def test_a_lapsed_registration_frees_its_place():
     for n in range(MAX_INSTANCES):
         registrar.register(registration("A", f"i{n}"))
     assert {r.instance_id for r in registrar.all()} == {f"i{n}" for n in range(MAX_INSTANCES)}
+
+
+def test_the_sip_certificate_is_kept_while_valid_and_remade_when_not(tmp_path):
+    from telephony.simulator.webphone import tls
+
+    cert, _ = tls.ensure_self_signed(tmp_path)
+    first = cert.read_bytes()
+    assert tls.ensure_self_signed(tmp_path)[0].read_bytes() == first
+    cert.write_text("not a certificate")
+    assert tls.ensure_self_signed(tmp_path)[0].read_bytes() not in (first, b"not a certificate")

@@ -67,9 +67,9 @@ def serve(host: str, port: int, *, sip_port: int, verbosity: int) -> None:
     from twisted.internet import reactor
 
     from telephony.simulator.asgi import application
-    from telephony.simulator.webphone.tls import write_self_signed
+    from telephony.simulator.webphone.tls import ensure_self_signed
 
-    cert, key = write_self_signed(Path(settings.VAR_DIR))
+    cert, key = ensure_self_signed(Path(settings.VAR_DIR))
     server = Server(
         application,
         endpoints=[
