@@ -10,17 +10,14 @@ browser context ignores certificate errors.
 """
 
 import http.server
-import math
-import struct
 import threading
-import wave
 from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS
 from tests.services import require_chromium
 from tests.waiting import wait_for
+from tests.webphone_browser import phone_chromium_args, write_beeps
 
 pytestmark = pytest.mark.browser
 
@@ -29,20 +26,6 @@ PAGE_DIR = Path(__file__).resolve().parent / "webphone_page"
 VENDOR_DIR = ROOT / "static" / "vendor"
 CALLER = "+12125550100"
 AUDIO_WAIT = 20.0
-
-
-def write_beeps(path: Path, *, hz: float = 1000.0, rate: int = 48000, seconds: float = 10.0) -> Path:
-    """The browser's microphone: 250 ms beeps at `hz`, 250 ms apart (48 kHz, 16 bit, mono)."""
-    frames = bytearray()
-    for n in range(int(rate * seconds)):
-        on = (n / rate) % 0.5 < 0.25
-        frames += struct.pack("<h", int(0.5 * 32767 * math.sin(2 * math.pi * hz * n / rate)) if on else 0)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(frames))
-    return path
 
 
 class _PageHandler(http.server.SimpleHTTPRequestHandler):
@@ -71,14 +54,7 @@ def phone_browser(tmp_path_factory):
     executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
-    microphone = write_beeps(tmp_path_factory.mktemp("mic") / "beeps.wav")
-    args = [
-        *CHROMIUM_ARGS,
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={microphone}",
-        "--allow-loopback-in-peer-connection",
-    ]
+    args = phone_chromium_args(write_beeps(tmp_path_factory.mktemp("mic") / "beeps.wav"))
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=args)
         yield chromium
