@@ -147,6 +147,7 @@ class Ear:
         head = samples[:480]
         self.window.append(
             (
+                time.monotonic(),
                 sum(s * s for s in samples),
                 len(samples),
                 _goertzel(head, frame.sample_rate, TONE_HZ),
@@ -155,7 +156,10 @@ class Ear:
         )
 
     def snapshot(self) -> dict:
-        window = list(self.window)
+        # Only what arrived in the last half second: a browser that stops sending (muted with
+        # DTX, gone) is heard as silence, not as its last words.
+        recent = time.monotonic() - WINDOW_FRAMES * 0.02
+        window = [frame[1:] for frame in list(self.window) if frame[0] >= recent]
         count = sum(n for _, n, _, _ in window)
         rms = math.sqrt(sum(sq for sq, _, _, _ in window) / count) / 32768 if count else 0.0
         tone = sum(t for _, _, t, _ in window) / len(window) if window else 0.0
