@@ -27,15 +27,12 @@ def challenge(nonce: str) -> str:
 def parse(value: str) -> dict[str, str]:
     """`Digest algorithm="MD5", username="x", …` → {"algorithm": "MD5", "username": "x", …}."""
     scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "digest":
+        return {}
     params = {}
-    if scheme.lower() == "digest":
-        params["algorithm"] = "MD5"
-    else:  # the web phone writes `Digest algorithm="MD5"` as one key: `"Digest algorithm": "MD5"`
-        rest = value
     for part in _split(rest):
         key, _, raw = part.partition("=")
-        key = key.strip().removeprefix("Digest ").strip()
-        params[key] = raw.strip().strip('"')
+        params[key.strip()] = raw.strip().strip('"')
     return params
 
 
