@@ -163,8 +163,12 @@ def place_call(*, resource: Resource, target: DialTarget) -> Call:
     except DialError:
         call.delete()
         raise
+    shown_before = call.popped_up_at
     call = _record_dialled(call, session_id=session_id, party_id=party_id, ring_out_id=ring_out_id)
-    composer.push_popup(call)
+    if call.popped_up_at != shown_before:  # its first events popped it already: show the record
+        composer.push_chosen(call)
+    else:
+        composer.push_popup(call)
     return call
 
 
@@ -184,6 +188,7 @@ def _record_dialled(call: Call, *, session_id: str, party_id: str, ring_out_id: 
 
 def _adopt(row: Call, *, dialled: Call) -> Call:
     row.customer, row.contact, row.matched_on = dialled.customer, dialled.contact, dialled.matched_on
+    # Its events may have popped it already (a call placed from the phone pops): then it keeps that time.
     row.popped_up_at = row.popped_up_at or dialled.popped_up_at
     row.ring_out_id = dialled.ring_out_id
     dialled.delete()
