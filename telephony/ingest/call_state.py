@@ -30,6 +30,9 @@ ENDED_CODES = {"disconnected", "gone"}
 VOICEMAIL_CODES = {"voicemail", "voicemailscreening"}
 MOVED_REASONS = {"pickup", "callswitch"}
 BUSY_REASONS = {"targetbusy", "busy"}
+# An inbound party that ends this way, not flagged `missedCall`, had been answered: so a lost
+# `Answered` event still leaves an answered call (its answer time stays unknown).
+HANG_UP_REASONS = {"", "blindtransfer", "attendedtransfer", "rcctransfer", "callfinished"}
 # What we keep of a call, compared before and after an event to tell "changed" from "stale".
 WATCHED = (
     "state",
@@ -63,7 +66,7 @@ def apply_party_change(call: Call, party: PartyChange, sequence: int, at: dateti
     before = _snapshot(call)
     code = party.status_code.lower()
     known = _known(call, party.party_id)
-    known["answered"] = known.get("answered", False) or code in ANSWERED_CODES
+    known["answered"] = known.get("answered", False) or code in ANSWERED_CODES or _hung_up_after_answer(party)
     known["voicemail"] = known.get("voicemail", False) or code in VOICEMAIL_CODES
     known["missed"] = known.get("missed", False) or party.missed_call
     if _ends(code, party.status_reason.lower()) and ("end" not in known or at < _time(known["end"])):
@@ -77,6 +80,15 @@ def apply_party_change(call: Call, party: PartyChange, sequence: int, at: dateti
     call.recording_id = call.recording_id or next(iter(party.recording_ids), "")
     _settle(call)
     return _snapshot(call) != before
+
+
+def _hung_up_after_answer(party: PartyChange) -> bool:
+    return (
+        party.direction.lower() == "inbound"
+        and party.status_code.lower() in ENDED_CODES
+        and party.status_reason.lower() in HANG_UP_REASONS
+        and not party.missed_call
+    )
 
 
 def _time(value: str) -> datetime:

@@ -153,7 +153,11 @@ def _lock_call(
     resource: Resource, notification: TelephonyNotification, party: PartyChange
 ) -> tuple[Call, bool]:
     calls = Call.objects.select_for_update()
-    key = {"entity": resource.entity, "telephony_session_id": notification.telephony_session_id}
+    key = {
+        "entity": resource.entity,
+        "telephony_session_id": notification.telephony_session_id,
+        "extension_id": party.extension_id,
+    }
     call = calls.filter(**key).first()
     if call is not None:
         return call, False
@@ -174,7 +178,6 @@ def _lock_call(
                 from_name=party.from_name,
                 to_number=party.to_number,
                 to_name=party.to_name,
-                extension_id=party.extension_id,
                 other_extension_id=party.from_extension_id if inbound else party.to_extension_id,
                 started_at=notification.event_time or timezone.now(),
             )

@@ -178,7 +178,9 @@ def _record_dialled(call: Call, *, session_id: str, party_id: str, ring_out_id: 
         call.ring_out_id = ring_out_id
         call.party_id = call.party_id or party_id
         if session_id and not call.telephony_session_id:
-            other = Call.objects.filter(entity_id=call.entity_id, telephony_session_id=session_id).first()
+            other = Call.objects.filter(
+                entity_id=call.entity_id, telephony_session_id=session_id, extension_id=call.extension_id
+            ).first()
             if other is not None:  # its events came first and made their own row: keep that one
                 return _adopt(other, dialled=call)
             call.telephony_session_id = session_id

@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("_sim/calls", views_sim.calls_collection, name="sim-calls"),
     path("_sim/calls/internal", views_sim.internal_call, name="sim-calls-internal"),
+    path("_sim/calls/outbound", views_sim.outbound_call, name="sim-calls-outbound"),
     path("_sim/calls/<str:telephony_session_id>", views_sim.call_detail, name="sim-call"),
     path("_sim/calls/<str:telephony_session_id>/<str:action>", views_sim.call_action, name="sim-call-action"),
     path("_sim/subscriptions", views_sim.subscription_list, name="sim-sim-subscriptions"),
