@@ -21,7 +21,14 @@ from telephony.ingest import events
 from telephony.live.push import user_group
 from telephony.models import Call
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
-from tests.sim_voice_support import ALICE_ID, BOB_ID, TELEPHONY_ACCOUNT, WebhookReceiver, login, subscribe_webhook
+from tests.sim_voice_support import (
+    ALICE_ID,
+    BOB_ID,
+    TELEPHONY_ACCOUNT,
+    WebhookReceiver,
+    login,
+    subscribe_webhook,
+)
 from tests.telephony_factories import listening_resource
 
 CUSTOMER = "+12125550100"  # ACME Corp's main phone: every PSTN call comes from or goes to ACME
@@ -201,7 +208,11 @@ def _for(payload: dict, desk: Desk, *, fresh_uuid: bool) -> dict:
     # Each subscription gets its own uuid from RingCentral; a redelivery repeats it, the other
     # door (webhook and WebSocket both on) would bring the same event under another one.
     suffix = f"-{desk.extension_id}" + ("-again" if fresh_uuid else "")
-    return {**payload, "uuid": payload["uuid"] + suffix, "subscriptionId": desk.subscription.rc_subscription_id}
+    return {
+        **payload,
+        "uuid": payload["uuid"] + suffix,
+        "subscriptionId": desk.subscription.rc_subscription_id,
+    }
 
 
 def _popups(channel: str) -> int:
@@ -240,11 +251,17 @@ def replay(deliveries: list[tuple[dict, bool]], desks: list[Desk], tsid: str, ca
         with capture(execute=True):
             for payload, fresh_uuid in deliveries:
                 for desk in desks:
-                    outcome = events.ingest(_for(payload, desk, fresh_uuid=fresh_uuid), subscription=desk.subscription)
+                    outcome = events.ingest(
+                        _for(payload, desk, fresh_uuid=fresh_uuid), subscription=desk.subscription
+                    )
                     assert outcome != events.Outcome.STORED  # nothing failed to apply
         for desk in desks:
             call = Call.objects.filter(resource=desk.resource, telephony_session_id=tsid).first()
-            seen[desk.extension_id] = (_outcome(call), _popups(desk.channel), call and call.popped_up_at is not None)
+            seen[desk.extension_id] = (
+                _outcome(call),
+                _popups(desk.channel),
+                call and call.popped_up_at is not None,
+            )
             async_to_sync(layer.group_discard)(user_group(desk.resource.user_id), desk.channel)
         transaction.set_rollback(True)
     return seen
@@ -302,7 +319,10 @@ def test_in_order_each_live_call_pops_once_for_its_user_and_ends_as_it_did(
     assert finals["hold"] == finals["answered_in_the_app"] == {ALICE_ID: ("ended", "Accepted")}
     assert finals["transfer_away"] == {ALICE_ID: ("ended", "Accepted"), BOB_ID: ("ended", "Accepted")}
     assert finals["answered_elsewhere"] == {ALICE_ID: ("missed", "Missed"), BOB_ID: ("ended", "Accepted")}
-    assert finals["internal_from_bob"] == {ALICE_ID: ("ended", "Accepted"), BOB_ID: ("ended", "Call connected")}
+    assert finals["internal_from_bob"] == {
+        ALICE_ID: ("ended", "Accepted"),
+        BOB_ID: ("ended", "Call connected"),
+    }
     assert finals["outbound_from_desk_phone"] == finals["ring_out"] == {ALICE_ID: ("ended", "Call connected")}
     assert finals["outbound_no_answer"] == {ALICE_ID: ("ended", "No Answer")}
     assert finals["colleagues_call"] == {BOB_ID: ("ended", "Accepted")}
@@ -335,7 +355,9 @@ def baselines(streams, desks, django_capture_on_commit_callbacks):
         if key not in cache:
             tsid = payloads[0]["body"]["telephonySessionId"] if payloads else ""
             ordered = sorted(payloads, key=_sequence)
-            cache[key] = replay([(p, False) for p in ordered], desks, tsid, django_capture_on_commit_callbacks)
+            cache[key] = replay(
+                [(p, False) for p in ordered], desks, tsid, django_capture_on_commit_callbacks
+            )
         return cache[key]
 
     return in_order

@@ -15,7 +15,7 @@ from django.utils import timezone
 from crm.models import Resource
 from telephony import ringcentral as rc
 from telephony.live import push
-from telephony.models import Call, Subscription
+from telephony.models import Subscription
 
 logger = logging.getLogger(__name__)
 

@@ -280,7 +280,9 @@ def _upsert(entity: Entity, records: list[rc.CallLogRecord], matcher: Matcher) -
     now = timezone.now()
     for record in records:
         values = record_values(record, matcher)
-        row = by_id.get(record.id) or by_session.get(_session_key(record))
+        key = _session_key(record)
+        # A row made before its extension was known (e.g. by hand) converges on the session alone.
+        row = by_id.get(record.id) or by_session.get(key) or (key and by_session.get((key[0], "")))
         if row is None:
             customer_id, contact_id, matched_on = matcher.match(_other_number(values))
             values.update(

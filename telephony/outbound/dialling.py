@@ -82,7 +82,7 @@ def ring_out_outcome(status: rc.RingOutStatus) -> tuple[str, str]:
     call, callee, caller = status.call_status, status.callee_status, status.caller_status
     if call == "Success":
         ended = callee == "Finished" or caller == "Finished"
-        return (Call.State.ENDED if ended else Call.State.ON_CALL), "Accepted"
+        return (Call.State.ENDED if ended else Call.State.ON_CALL), "Call connected"  # the call log's word
     if call == "InProgress" or (not call and callee in ("", "InProgress")):
         return (Call.State.RINGING if caller == "Success" else Call.State.DIALLING), ""
     for leg in (callee, caller, call):
