@@ -75,7 +75,7 @@ def _hold(c):
 def _transfer_away(c):
     t = c.place_call(CUSTOMER, "101")["telephonySessionId"]
     c.answer_call(t)
-    c.transfer_call(t, "102")
+    c.transfer_call(t, to_extension="102")
     c.answer_call(t)  # Bob picks up the transferred call
     c.hang_up(t, side="caller")
     return t

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crm.models import Resource
+from telephony import plain_errors
 from telephony import ringcentral as rc
 from telephony.live import push
 from telephony.models import Subscription
@@ -143,10 +144,4 @@ def set_do_not_disturb(*, resource: Resource, on: bool) -> PresenceView:
 
 
 def _explain(exc: rc.RingCentralError) -> str:
-    if isinstance(exc, rc.RateLimited):
-        return f"RingCentral asks us to slow down. Try again in {int(exc.retry_after) or 1} seconds."
-    if isinstance(exc, rc.AuthExpired):
-        return "Your RingCentral authorization has expired. Click the red phone icon to authorize again."
-    if isinstance(exc, rc.RingCentralUnavailable):
-        return "RingCentral is not answering right now; Do Not Disturb was not changed."
-    return "RingCentral refused to change Do Not Disturb."
+    return plain_errors.explain(exc, failed="Do Not Disturb was not changed", refused="change Do Not Disturb")

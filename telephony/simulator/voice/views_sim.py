@@ -151,6 +151,15 @@ def call_action(request, body, telephony_session_id, action):
             calls.act(telephony_session_id, lambda s: s.hang_up(_callee(s).id))
         else:
             raise calls.CallRequestError("side must be caller or callee (or give party_id)")
+    elif action == "decline":
+        calls.act(telephony_session_id, lambda s: s.reject(party_id or calls.newest_ringing(s).id))
+    elif action == "transfer":
+        calls.transfer_on_phone(
+            telephony_session_id,
+            party_id,
+            to_extension=str(body.get("to_extension") or ""),
+            to_number=str(body.get("to_number") or ""),
+        )
     elif action in {"hold", "unhold"}:
         calls.act(telephony_session_id, lambda s: getattr(s, action)(party_id or _callee(s).id))
     elif action == "timeout":
@@ -158,15 +167,13 @@ def call_action(request, body, telephony_session_id, action):
         calls.ring_timeout(telephony_session_id, target)
     elif action == "drop":
         calls.act(telephony_session_id, lambda s: s.drop())
-    elif action in {"transfer", "forward"}:
-        # The user sends the call on from their phone: transfer once answered, forward while ringing.
+    elif action == "forward":
+        # The user sends the still ringing call on to a colleague from their phone.
         target = calls.extension_endpoint(str(body.get("to_extension", "")))
-        calls.act(
-            telephony_session_id, lambda s: getattr(s, action)(party_id or _callee(s).id, target=target)
-        )
+        calls.act(telephony_session_id, lambda s: s.forward(party_id or _callee(s).id, target=target))
     else:
         raise calls.CallRequestError(
-            f"unknown action {action!r}: answer, hangup, hold, unhold, timeout, drop, transfer, forward"
+            f"unknown action {action!r}: answer, decline, transfer, forward, hangup, hold, unhold, timeout, drop"
         )
     return JsonResponse(call_json(_call(telephony_session_id)))
 
