@@ -30,9 +30,10 @@ ENDED_CODES = {"disconnected", "gone"}
 VOICEMAIL_CODES = {"voicemail", "voicemailscreening"}
 MOVED_REASONS = {"pickup", "callswitch"}
 BUSY_REASONS = {"targetbusy", "busy"}
-# An inbound party that ends this way, not flagged `missedCall`, had been answered: so a lost
-# `Answered` event still leaves an answered call (its answer time stays unknown).
-HANG_UP_REASONS = {"", "blindtransfer", "attendedtransfer", "rcctransfer", "callfinished"}
+# An inbound party that hangs up plainly, not flagged `missedCall`, had been answered: so a lost
+# `Answered` event still leaves an answered call (its answer time stays unknown). Transfers are
+# not read so: RingCentral reports a forward of a ringing call as `BlindTransfer` too.
+HANG_UP_REASONS = {"", "callfinished"}
 # What we keep of a call, compared before and after an event to tell "changed" from "stale".
 WATCHED = (
     "state",

@@ -25,12 +25,13 @@ def _listening(call: Call) -> bool:
 
 
 def _pops(call: Call) -> bool:
-    if call.popped_up_at is not None or not call.is_live or not _listening(call):
+    resource = call.resource
+    if resource is None or call.popped_up_at is not None or not call.is_live or not _listening(call):
         return False
     if call.direction == Call.Direction.INBOUND:
         return True
     # Placed from the user's own phone: a colleague's extension is no one to take notes on.
-    return call.resource.open_wizard_for_placed_calls and not call.other_extension_id
+    return resource.open_wizard_for_placed_calls and not call.other_extension_id
 
 
 def call_changed(call: Call) -> None:
