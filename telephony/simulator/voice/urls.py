@@ -62,6 +62,7 @@ urlpatterns = [
     path("_sim/voice/reset", views_sim.voice_reset, name="sim-voice-reset"),
     path("_sim/console", views_console.console, name="sim-console"),
     path("_sim/console/ring", views_console.ring, name="sim-console-ring"),
+    path("_sim/console/dial", views_console.dial, name="sim-console-dial"),
     path(
         "_sim/console/calls/<str:telephony_session_id>/<str:action>",
         views_console.act,
