@@ -13,6 +13,7 @@ from telephony.ingest import events
 from telephony.ingest.notifications import MalformedNotification, read_envelope
 
 logger = logging.getLogger(__name__)
+NOT_APPLIED = {events.Outcome.STALE, events.Outcome.NOT_FOR_USER, events.Outcome.DUPLICATE}
 
 # What a validation token can be that we are willing to echo back in a response header.
 ECHOABLE_TOKEN = re.compile(r"[!-~]{1,256}")
@@ -75,4 +76,8 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
     except MalformedNotification as exc:
         logger.warning("Rejected a malformed RingCentral notification: %s", exc)
         return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
+    if outcome in NOT_APPLIED:
+        # Said apart on purpose: "not_for_user" is someone else's party (caller, IVR, colleague),
+        # "stale" is our party's event that told nothing new (late or repeated).
+        logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
     return JsonResponse({"status": outcome.value})
