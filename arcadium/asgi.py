@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
+from telephony.ingest.tasks import reconcile_on_start  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -20,3 +21,6 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Notifications RingCentral sent while this process was down are lost: catch up on live calls.
+reconcile_on_start()

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadium.settings")
 
@@ -18,3 +19,9 @@ TASK_PACKAGES = [
     "telephony.history",
 ]
 app.autodiscover_tasks(TASK_PACKAGES)
+
+
+@worker_ready.connect
+def reconcile_on_worker_start(sender, **kwargs) -> None:
+    """Live calls may have changed while no worker ran: reconcile them once now."""
+    sender.app.send_task("telephony.ingest.tasks.reconcile_live_calls_task")

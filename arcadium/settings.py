@@ -148,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
     "renew-subscriptions": {"task": "telephony.connect.tasks.renew_subscriptions_task", "schedule": 300.0},
     "refresh-tokens": {"task": "telephony.connect.tasks.refresh_tokens_task", "schedule": 3600.0},
     "retry-events": {"task": "telephony.ingest.tasks.retry_events_task", "schedule": 60.0},
+    # Live calls whose notifications were lost (RingCentral does not retry a failed delivery).
+    "reconcile-live-calls": {"task": "telephony.ingest.tasks.reconcile_live_calls_task", "schedule": 60.0},
     "sync-call-logs": {"task": "telephony.history.tasks.sync_call_logs_task", "schedule": 300.0},
 }
 

@@ -39,6 +39,7 @@ from telephony.ringcentral.errors import (
 )
 from telephony.ringcentral.history import (
     RecordingStream,
+    call_log_for_session,
     call_log_pages,
     call_log_url,
     recording_content,
@@ -110,6 +111,7 @@ __all__ = [
     "WsToken",
     "answer",
     "authorize_url",
+    "call_log_for_session",
     "call_log_pages",
     "call_log_url",
     "call_out",

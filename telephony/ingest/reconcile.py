@@ -1,0 +1,159 @@
+"""Reconcile live calls with RingCentral: the repair for notifications that never reached us.
+
+RingCentral does not retry a failed delivery, so a call whose events were lost (the web process
+was down, Redis was down, a restart) would stay "ringing" until the call-log sync. On start-up
+and every minute while any call is live in our records, each live call's telephony session is
+read back (`GET /telephony/sessions/{id}`): what RingCentral says now is applied through the same
+path as a notification (`events.apply_notification`), so the registered call listeners push the
+change to the user's tabs; a session RingCentral no longer knows (404) has ended.
+
+RingCentral's session answer carries no times: a state first seen here is dated when it was seen
+(an answer time at most one reconcile late); an ended session is dated by its call-log record when
+RingCentral already has one.
+"""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from crm.models import Resource
+from telephony import ringcentral as rc
+from telephony.ingest import events
+from telephony.ingest.notifications import TelephonyNotification, read_telephony
+from telephony.models import Call
+
+logger = logging.getLogger(__name__)
+
+# What our call's state is once RingCentral reports our party in a status (None: no opinion).
+EXPECTED_STATES = {
+    "setup": {Call.State.RINGING, Call.State.DIALLING},
+    "proceeding": {Call.State.RINGING, Call.State.DIALLING},
+    "answered": {Call.State.ON_CALL},
+    "hold": {Call.State.ON_HOLD},
+    "voicemail": {Call.State.MISSED, Call.State.ENDED},
+    "voicemailscreening": {Call.State.MISSED, Call.State.ENDED},
+    "disconnected": {Call.State.MISSED, Call.State.ENDED},
+    "gone": {Call.State.MISSED, Call.State.ENDED},
+}
+# A call younger than this is left alone: its notifications are most likely still on their way.
+SETTLE_SECONDS = 3
+
+
+def live_calls_exist() -> bool:
+    return Call.objects.live().exclude(telephony_session_id="").filter(resource__isnull=False).exists()
+
+
+def reconcile_live_calls() -> int:
+    """Compare every live call with RingCentral, apply and push what differs. Returns how many
+    calls changed. A resource RingCentral cannot be asked for (no authorization, outage) is skipped
+    and tried again on the next run."""
+    settled = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+    calls = (
+        Call.objects.live()
+        .exclude(telephony_session_id="")
+        .filter(resource__isnull=False, created_at__lte=settled)
+        .select_related("resource__entity")
+        .order_by("resource_id", "pk")
+    )
+    by_resource: dict[int, list[Call]] = {}
+    for call in calls:
+        by_resource.setdefault(call.resource_id, []).append(call)
+    changed = 0
+    for resource_calls in by_resource.values():
+        changed += _reconcile_resource(resource_calls[0].resource, resource_calls)
+    return changed
+
+
+def _reconcile_resource(resource: Resource, calls: list[Call]) -> int:
+    changed = 0
+    try:
+        with rc.session_for(resource) as session:
+            for call in calls:
+                changed += reconcile_call(call, session=session)
+    except rc.RingCentralError as exc:
+        logger.warning("Could not reconcile the live calls of %s: %s", resource, exc.message)
+    return changed
+
+
+def reconcile_call(call: Call, *, session: rc.Session) -> bool:
+    """Bring one live call in line with its telephony session at RingCentral; True if it changed."""
+    try:
+        snapshot = rc.get_call_session(session, call.telephony_session_id)
+    except rc.NotFound:
+        notification = _ended(call, at=_ended_at(call, session))
+    else:
+        party = _our_party(call, snapshot)
+        if party is None or call.state in EXPECTED_STATES.get(party.status_code.lower(), {call.state}):
+            return False
+        notification = _notification(call, _party_payload(party), at=timezone.now())
+    logger.info("Reconciled call %s with RingCentral (was %s)", call.pk, call.state)
+    return events.apply_notification(notification, resource=call.resource)
+
+
+def _our_party(call: Call, snapshot: rc.CallSession) -> rc.CallParty | None:
+    extension_id = call.resource.ringcentral_extension_id or call.extension_id
+    ours = [p for p in snapshot.parties if p.extension_id and p.extension_id == extension_id]
+    return next((p for p in ours if p.id == call.party_id), ours[0] if ours else None)
+
+
+def _ended_at(call: Call, session: rc.Session) -> datetime:
+    """When a session RingCentral no longer knows ended: its call-log record's end, else now."""
+    now = timezone.now()
+    try:
+        records = rc.call_log_for_session(session, call.telephony_session_id)
+    except rc.RingCentralError:
+        return now
+    ends = [r.start_time + timedelta(seconds=r.duration) for r in records if r.start_time]
+    return min([max(ends), now]) if ends else now
+
+
+def _ended(call: Call, *, at: datetime) -> TelephonyNotification:
+    party = {
+        "id": call.party_id or f"{call.telephony_session_id}-reconciled",
+        "extensionId": call.extension_id or call.resource.ringcentral_extension_id,
+        "direction": "Outbound" if call.direction == Call.Direction.OUTBOUND else "Inbound",
+        "status": {"code": "Disconnected"},
+        "from": {"phoneNumber": call.from_number},
+        "to": {"phoneNumber": call.to_number},
+    }
+    return _notification(call, party, at=at)
+
+
+def _party_payload(party: rc.CallParty) -> dict:
+    """The party as a notification carries it (API.md §4), from Call Control's answer."""
+
+    def endpoint(end: rc.CallEndpoint) -> dict:
+        return {"phoneNumber": end.phone_number, "name": end.name, "extensionId": end.extension_id}
+
+    return {
+        "id": party.id,
+        "extensionId": party.extension_id,
+        "direction": party.direction,
+        "status": {"code": party.status_code, "reason": party.status_reason},
+        "from": endpoint(party.from_),
+        "to": endpoint(party.to),
+        "muted": party.muted,
+    }
+
+
+def _notification(call: Call, party: dict, *, at: datetime) -> TelephonyNotification:
+    # A snapshot is newer than every event applied so far; a real event still on its way that
+    # carries the same number is then taken as stale, and the next reconcile corrects it.
+    sequence = max([int(s) for s in call.party_sequences.values()] or [0]) + 1
+    return read_telephony(
+        {
+            "uuid": f"reconcile-{uuid.uuid4()}",
+            "event": "/restapi/v1.0/account/~/extension/~/telephony/sessions",
+            "subscriptionId": "reconcile",
+            "ownerId": call.resource.ringcentral_extension_id,
+            "body": {
+                "sequence": sequence,
+                "telephonySessionId": call.telephony_session_id,
+                "sessionId": call.session_id,
+                "eventTime": at.isoformat(),
+                "parties": [party],
+            },
+        }
+    )
