@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from telephony.connect import health
 from telephony.ingest import events
 from telephony.ingest.notifications import MalformedNotification, read_envelope
 
@@ -57,10 +58,24 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning(
             "Refused a webhook with a wrong verification token for subscription %s", subscription_id
         )
+        health.delivery_answered(subscription, refused=True)
         return JsonResponse({"error": "verification token mismatch"}, status=403)
     try:
         outcome = events.ingest(envelope, subscription=subscription)
     except MalformedNotification as exc:
         logger.warning("Rejected a malformed RingCentral notification: %s", exc)
+        health.delivery_answered(subscription, refused=True)
         return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
+    except Exception:
+        _count_refusal(subscription)
+        raise
+    health.delivery_answered(subscription, refused=False)
     return JsonResponse({"status": outcome.value})
+
+
+def _count_refusal(subscription) -> None:
+    # Answering 500: RingCentral counts a failed delivery. Count it too, if the database lets us.
+    try:
+        health.delivery_answered(subscription, refused=True)
+    except Exception:
+        logger.warning("Could not record a refused delivery", exc_info=True)

@@ -1,13 +1,44 @@
-"""One websocket per browser tab, joined to its user's group. Pushes arrive as HTML fragments."""
+"""One websocket per browser tab, joined to its user's group. Pushes arrive as HTML fragments.
 
+Channel layers deliver at most once, and with Redis down every push is lost while the tab's own
+socket stays open. So the consumer also sends a heartbeat of its own every HEARTBEAT_SECONDS,
+straight down the socket (not through the layer): `<div id="live-beat">` carrying the current
+version of what the tab shows live (the header icon, each live call's wizard), read from the
+database. A tab that sees a version it does not have, or no heartbeat for a while, re-syncs
+itself over HTTP (static/js/live.js). Higher layers say what to version through
+`heartbeat_providers` (filled in TelephonyConfig.ready()).
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.html import format_html, format_html_join
 
 from telephony.live.push import user_group
 
+logger = logging.getLogger(__name__)
 UNAUTHENTICATED = 4401
+HEARTBEAT_SECONDS = 5.0
+# (user_id) -> {name: version}: each becomes a `data-<name>` attribute of the heartbeat.
+heartbeat_providers: list[Callable[[int], dict[str, str]]] = []
+
+
+def heartbeat_html(user_id: int) -> str:
+    versions: dict[str, str] = {}
+    for provider in heartbeat_providers:
+        versions.update(provider(user_id))
+    attributes = format_html_join("", ' data-{}="{}"', sorted(versions.items()))
+    return format_html(
+        '<div id="live-beat" hidden data-every="{}"{}></div>', int(HEARTBEAT_SECONDS), attributes
+    )
 
 
 class UserConsumer(AsyncWebsocketConsumer):
+    heartbeat_seconds = HEARTBEAT_SECONDS
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -17,10 +48,16 @@ class UserConsumer(AsyncWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.beating = asyncio.ensure_future(self._beat())
 
     async def disconnect(self, code):
+        if hasattr(self, "beating"):
+            self.beating.cancel()
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception:  # the layer is down: the group entry expires there on its own
+                logger.warning("Could not leave %s", self.group, exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None):
         # The browser only listens; actions go through normal HTTP requests (CSRF, permissions).
@@ -31,3 +68,13 @@ class UserConsumer(AsyncWebsocketConsumer):
         if event.get("user_id") != self.user_id:
             return
         await self.send(text_data=event["html"])
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                html = await database_sync_to_async(heartbeat_html)(self.user_id)
+            except Exception:  # no heartbeat this time: the tab notices and re-syncs by itself
+                logger.warning("Heartbeat for user %s failed", self.user_id, exc_info=True)
+                continue
+            await self.send(text_data=html)

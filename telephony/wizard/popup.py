@@ -10,9 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from telephony.models import Call
-from telephony.wizard import composer
+from telephony.wizard import composer, unknown_caller
 from telephony.wizard.matching import apply_match, colleague_for, record_matches
-from telephony.wizard.tasks import reverse_lookup_task
 
 
 def _listening(call: Call) -> bool:
@@ -46,4 +45,4 @@ def pop_up(call: Call) -> None:
         )
         composer.push_popup(call, matches=matches)
         if not matches and not call.other_extension_id:
-            transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk), robust=True)
+            unknown_caller.queue_lookup(call)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from telephony.wizard.unknown_caller import call_lookup_run
+from telephony.wizard.unknown_caller import call_lookup_run, requeue_stale_lookups
 
 
 @shared_task
@@ -23,3 +23,9 @@ def reverse_lookup_task(call_id: int, attempt: int = 0) -> str | None:
         # re-raises Retry into the caller, which here is the webhook's on-commit hook.
         reverse_lookup_task.apply_async(args=[call_id, attempt + 1], countdown=min(2 ** (attempt + 1), 60))
     return outcome.status
+
+
+@shared_task
+def requeue_lookups_task() -> int:
+    """Beat: queue again the reverse lookups lost while Redis or the worker was down."""
+    return requeue_stale_lookups()
