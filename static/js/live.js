@@ -109,6 +109,15 @@
     }
   }, 1000);
 
+  // Reconnect within 10 s whatever the number of attempts (the extension's own backoff grows to 64 s).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) {
+      htmx.config.wsReconnectDelay = function (retries) {
+        return Math.min(1000 * Math.pow(2, retries), 10000) * (0.5 + Math.random() / 2);
+      };
+    }
+  });
+
   document.addEventListener("htmx:wsOpen", function () {
     lastBeat = Date.now();
     refreshLiveRegions();
