@@ -9,11 +9,17 @@ from playwright.sync_api import expect
 
 from telephony.models import Call
 from tests.celery_worker import celery_worker
-from tests.fault_support import answered_500, database_url, private_redis  # noqa: F401 (fixture)
+from tests.fault_support import answered_500, database_url
 from tests.telephony_factories import ConnectorFactory
 from tests.test_wizard_browser import connected_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+# Several processes to start, stop and wait for: more than the suite's default 120 s per test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.celery,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(360),
+]
 UNKNOWN_MONTREAL = "+15142230142"  # in nobody's records: the wizard runs a reverse lookup
 
 
@@ -32,8 +38,9 @@ def live_app(live_app_factory, app_env):
 
 
 @pytest.fixture
-def worker(private_redis, tmp_path, app_env):
-    """A Celery worker with the beat schedule, on the private Redis."""
+def worker(transactional_db, private_redis, tmp_path, app_env):
+    """A Celery worker with the beat schedule, on the private Redis (stopped before the test
+    database is emptied: its open transactions would block that)."""
     env = {**app_env, "REVERSE_LOOKUP_REQUEUE_SECONDS": "3"}
     with celery_worker(
         redis_url=private_redis.url, database_url=database_url(), log_dir=tmp_path, env=env, beat=True
