@@ -89,7 +89,7 @@ def complete(*, session: SessionBase, resource: Resource, params, redirect_uri: 
         tokens = rc.exchange_code(connector, code=code, verifier=entry["verifier"], redirect_uri=redirect_uri)
         token = rc.save_tokens(connector=connector, resource=resource, token_set=tokens)
         if not subscriptions.resource_authorized(resource=resource, token=token):
-            transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk))
+            transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk), robust=True)
     except rc.RingCentralError as exc:
         raise AuthorizationFailed(
             f"RingCentral authorization failed: {exc.message}", next_url=entry["next"]

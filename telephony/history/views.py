@@ -90,7 +90,7 @@ def connector_connect(request):
         messages.error(request, f"RingCentral could not be connected: {exc}")
         return redirect("telephony-connector")
     messages.success(request, "RingCentral is connected. Call history syncs every 5 minutes.")
-    transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk))
+    transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk), robust=True)
     return redirect("telephony-connector")
 
 
@@ -146,7 +146,7 @@ def connector_sync(request):
     connector = connector_for(request.entity)
     sync = connector_status(connector).sync
     if connector.status == connector.Status.CONNECTED:
-        transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk))
+        transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk), robust=True)
         queued = True
     else:
         queued = False
