@@ -38,11 +38,11 @@ def call_version(call: Call) -> str:
         return f"{when.timestamp():.6f}" if when else ""
 
     facts = (
-        call.state,
-        call.muted,
+        str(call.state),  # a choice member right after a change, a plain str once read back
+        bool(call.muted),
         stamp(call.answered_at),
         stamp(call.ended_at),
-        call.result,
+        str(call.result),
         call.customer_id,
         call.contact_id,
         bool(call.lookup_outcome),
