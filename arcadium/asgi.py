@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
 from telephony.ingest.tasks import reconcile_on_start  # noqa: E402
@@ -23,4 +24,5 @@ application = ProtocolTypeRouter(
 )
 
 # Notifications RingCentral sent while this process was down are lost: catch up on live calls.
-reconcile_on_start()
+if settings.RECONCILE_ON_START:
+    reconcile_on_start()
