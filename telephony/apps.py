@@ -9,10 +9,8 @@ class TelephonyConfig(AppConfig):
         # Imported here, not at the top: the registrations below need the app registry ready.
         from crm import demo
         from telephony.connect import demo as connect_demo
-        from telephony.connect import (
-            signals,  # noqa: F401  (the resource checkbox)
-            status,
-        )
+        from telephony.connect import signals  # noqa: F401  (the resource checkbox)
+        from telephony.connect.status import phone_versions
         from telephony.ingest import events
         from telephony.live import consumers
         from telephony.outbound.dialling import claim_dialled_call
@@ -22,7 +20,7 @@ class TelephonyConfig(AppConfig):
         _register(events.call_listeners, matching.match_unrung_call)
         _register(events.call_claimers, claim_dialled_call)
         _register(demo.demo_seeders, connect_demo.seed_demo_ringcentral)
-        _register(consumers.heartbeat_providers, status.phone_versions)
+        _register(consumers.heartbeat_providers, phone_versions)
         _register(consumers.heartbeat_providers, composer.live_call_versions)
 
 

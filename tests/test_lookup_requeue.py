@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from telephony.models import Call
 from telephony.wizard import reverse_lookup
-from telephony.wizard.tasks import requeue_lookups_task
-from telephony.wizard.unknown_caller import queue_lookup
+from telephony.wizard.tasks import queue_lookup, requeue_lookups_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_memory_channel_layer")]
 MONTREAL = "+15142230142"

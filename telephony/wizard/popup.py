@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from telephony.models import Call
-from telephony.wizard import composer, unknown_caller
+from telephony.wizard import composer
 from telephony.wizard.matching import apply_match, colleague_for, record_matches
+from telephony.wizard.tasks import queue_lookup
 
 
 def _listening(call: Call) -> bool:
@@ -45,4 +46,4 @@ def pop_up(call: Call) -> None:
         )
         composer.push_popup(call, matches=matches)
         if not matches and not call.other_extension_id:
-            unknown_caller.queue_lookup(call)
+            queue_lookup(call)

@@ -2,14 +2,13 @@
 
 A queued lookup is dated on its call (`lookup_queued_at`) until its answer is shown: a lookup
 lost with Redis or the worker (never queued, or queued and never run) is queued again by the
-sweep (`requeue_stale_lookups`), so the wizard never says "lookup running" for ever.
+sweep (`telephony.wizard.tasks.requeue_lookups_task`), so the wizard never says "lookup running" for ever.
 """
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from telephony.models import Call
@@ -21,14 +20,10 @@ logger = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(hours=1)
 
 
-def queue_lookup(call: Call) -> None:
-    """Date the call's lookup and queue it after the surrounding transaction commits."""
-    from telephony.wizard.tasks import reverse_lookup_task  # tasks import this module
-
+def lookup_queued(call: Call) -> None:
+    """Date the call's lookup: it stays dated until its answer is shown."""
     call.lookup_queued_at = timezone.now()
     Call.objects.filter(pk=call.pk).update(lookup_queued_at=call.lookup_queued_at)
-    # robust: with the broker down the lookup stays dated and the sweep queues it again.
-    transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk), robust=True)
 
 
 def call_lookup_run(*, call_id: int, final: bool) -> LookupOutcome | None:
@@ -65,15 +60,10 @@ def stale_lookups() -> list[int]:
     return list(pending.filter(started_at__gte=now - GIVE_UP_AFTER).values_list("pk", flat=True)[:200])
 
 
-def requeue_stale_lookups() -> int:
-    """Queue again the lookups that were lost; returns how many."""
-    from telephony.wizard.tasks import reverse_lookup_task
-
-    requeued = 0
-    for call_id in stale_lookups():
-        Call.objects.filter(pk=call_id).update(lookup_queued_at=timezone.now())
-        reverse_lookup_task.delay(call_id)
-        requeued += 1
-    if requeued:
-        logger.info("Queued %s reverse lookups again", requeued)
-    return requeued
+def claim_stale_lookups() -> list[int]:
+    """The stale lookups, dated again now (so the next sweep leaves them to this one)."""
+    stale = stale_lookups()
+    Call.objects.filter(pk__in=stale).update(lookup_queued_at=timezone.now())
+    if stale:
+        logger.info("Queueing %s reverse lookups again", len(stale))
+    return stale
