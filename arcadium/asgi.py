@@ -14,7 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
-from telephony.ingest.tasks import reconcile_on_start  # noqa: E402
+from telephony.ingest.tasks import catch_up_on_start  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -23,6 +23,6 @@ application = ProtocolTypeRouter(
     }
 )
 
-# Notifications RingCentral sent while this process was down are lost: catch up on live calls.
-if settings.RECONCILE_ON_START:
-    reconcile_on_start()
+# Notifications RingCentral sent while this process was down are lost: catch up.
+if settings.CATCH_UP_ON_START:
+    catch_up_on_start()

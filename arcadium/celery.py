@@ -23,5 +23,6 @@ app.autodiscover_tasks(TASK_PACKAGES)
 
 @worker_ready.connect
 def reconcile_on_worker_start(sender, **kwargs) -> None:
-    """Live calls may have changed while no worker ran: reconcile them once now."""
+    """Subscriptions and live calls may have changed while no worker ran: check them once now."""
+    sender.app.send_task("telephony.connect.tasks.check_subscriptions_task")
     sender.app.send_task("telephony.ingest.tasks.reconcile_live_calls_task")

@@ -144,8 +144,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-# A web process reconciles live calls once when it starts (arcadium/asgi.py).
-RECONCILE_ON_START = env_bool("RECONCILE_ON_START", True)
+# A web process checks subscriptions and reconciles live calls once when it starts (arcadium/asgi.py).
+CATCH_UP_ON_START = env_bool("CATCH_UP_ON_START", True)
 CELERY_BEAT_SCHEDULE = {
     "renew-subscriptions": {"task": "telephony.connect.tasks.renew_subscriptions_task", "schedule": 300.0},
     # Webhooks: only asking RingCentral tells "no calls" from "RingCentral down" (the header icon).

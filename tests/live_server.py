@@ -99,7 +99,7 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="tests.live_settings",
         ARCADIUM_LIVE_TEST_DB_NAME=str(connection.settings_dict["NAME"]),
         PYTHONUNBUFFERED="1",
-        RECONCILE_ON_START="1",  # as in production (the test process itself keeps it off)
+        CATCH_UP_ON_START="1",  # as in production (the test process itself keeps it off)
     )
     env.update(extra or {})
     return env

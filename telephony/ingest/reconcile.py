@@ -79,15 +79,20 @@ def _reconcile_resource(resource: Resource, calls: list[Call]) -> int:
 
 def reconcile_call(call: Call, *, session: rc.Session) -> bool:
     """Bring one live call in line with its telephony session at RingCentral; True if it changed."""
+    if not (call.resource.ringcentral_extension_id or call.extension_id):
+        return False  # no way to tell our party from the others
     try:
         snapshot = rc.get_call_session(session, call.telephony_session_id)
     except rc.NotFound:
         notification = _ended(call, at=_ended_at(call, session))
     else:
         party = _our_party(call, snapshot)
-        if party is None or call.state in EXPECTED_STATES.get(party.status_code.lower(), {call.state}):
+        if party is None:  # the call goes on without us (moved elsewhere): ours is over
+            notification = _ended(call, at=timezone.now())
+        elif call.state in EXPECTED_STATES.get(party.status_code.lower(), {call.state}):
             return False
-        notification = _notification(call, _party_payload(party), at=timezone.now())
+        else:
+            notification = _notification(call, _party_payload(party), at=timezone.now())
     logger.info("Reconciled call %s with RingCentral (was %s)", call.pk, call.state)
     return events.apply_notification(notification, resource=call.resource)
 
@@ -106,7 +111,10 @@ def _ended_at(call: Call, session: rc.Session) -> datetime:
     except rc.RingCentralError:
         return now
     ends = [r.start_time + timedelta(seconds=r.duration) for r in records if r.start_time]
-    return min([max(ends), now]) if ends else now
+    if not ends:
+        return now
+    # Whole seconds in the log: never before the answer we dated ourselves.
+    return min(max([*ends, call.answered_at or ends[0]]), now)
 
 
 def _ended(call: Call, *, at: datetime) -> TelephonyNotification:

@@ -7,6 +7,7 @@ import time
 from celery import shared_task
 from django import db
 
+from telephony.connect.tasks import check_subscriptions_task
 from telephony.ingest import events, reconcile
 
 logger = logging.getLogger(__name__)
@@ -28,17 +29,19 @@ def reconcile_live_calls_task() -> int:
     return reconcile.reconcile_live_calls()
 
 
-def reconcile_on_start(*, delay_seconds: float = 1.0) -> None:
-    """A web process just started: events delivered while it was down are lost, so reconcile once
-    now (in the background: starting must not wait for RingCentral, nor fail when it is down)."""
+def catch_up_on_start(*, delay_seconds: float = 1.0) -> None:
+    """A web process just started: deliveries made while it was down failed, so RingCentral may
+    have blacklisted the subscriptions (check them) and the live calls missed events (reconcile
+    them). In the background: starting must not wait for RingCentral, nor fail when it is down."""
 
     def run() -> None:
         time.sleep(delay_seconds)
         try:
+            check_subscriptions_task.delay()
             reconcile_live_calls_task.delay()
         except Exception:
-            logger.warning("Could not reconcile live calls after start-up", exc_info=True)
+            logger.warning("Could not catch up after start-up", exc_info=True)
         finally:
             db.connections.close_all()
 
-    threading.Thread(target=run, name="reconcile-on-start", daemon=True).start()
+    threading.Thread(target=run, name="catch-up-on-start", daemon=True).start()
