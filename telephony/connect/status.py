@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -58,7 +58,7 @@ def _subscription(resource: Resource) -> Subscription | None:
     return Subscription.objects.filter(resource=resource).first()
 
 
-def _at(when) -> str:
+def _at(when: datetime) -> str:
     return timezone.localtime(when).strftime("%H:%M")
 
 

@@ -57,13 +57,13 @@ def reconcile_live_calls() -> int:
         .select_related("resource__entity")
         .order_by("resource_id", "pk")
     )
-    by_resource: dict[int, list[Call]] = {}
+    by_resource: dict[Resource, list[Call]] = {}
     for call in calls:
-        by_resource.setdefault(call.resource_id, []).append(call)
-    changed = 0
-    for resource_calls in by_resource.values():
-        changed += _reconcile_resource(resource_calls[0].resource, resource_calls)
-    return changed
+        if call.resource is not None:
+            by_resource.setdefault(call.resource, []).append(call)
+    return sum(
+        _reconcile_resource(resource, resource_calls) for resource, resource_calls in by_resource.items()
+    )
 
 
 def _reconcile_resource(resource: Resource, calls: list[Call]) -> int:
@@ -71,34 +71,34 @@ def _reconcile_resource(resource: Resource, calls: list[Call]) -> int:
     try:
         with rc.session_for(resource) as session:
             for call in calls:
-                changed += reconcile_call(call, session=session)
+                changed += reconcile_call(call, resource=resource, session=session)
     except rc.RingCentralError as exc:
         logger.warning("Could not reconcile the live calls of %s: %s", resource, exc.message)
     return changed
 
 
-def reconcile_call(call: Call, *, session: rc.Session) -> bool:
+def reconcile_call(call: Call, *, resource: Resource, session: rc.Session) -> bool:
     """Bring one live call in line with its telephony session at RingCentral; True if it changed."""
-    if not (call.resource.ringcentral_extension_id or call.extension_id):
+    extension_id = resource.ringcentral_extension_id or call.extension_id
+    if not extension_id:
         return False  # no way to tell our party from the others
     try:
         snapshot = rc.get_call_session(session, call.telephony_session_id)
     except rc.NotFound:
-        notification = _ended(call, at=_ended_at(call, session))
+        notification = _ended(call, extension_id, at=_ended_at(call, session))
     else:
-        party = _our_party(call, snapshot)
+        party = _our_party(call, extension_id, snapshot)
         if party is None:  # the call goes on without us (moved elsewhere): ours is over
-            notification = _ended(call, at=timezone.now())
+            notification = _ended(call, extension_id, at=timezone.now())
         elif call.state in EXPECTED_STATES.get(party.status_code.lower(), {call.state}):
             return False
         else:
-            notification = _notification(call, _party_payload(party), at=timezone.now())
+            notification = _notification(call, extension_id, _party_payload(party), at=timezone.now())
     logger.info("Reconciled call %s with RingCentral (was %s)", call.pk, call.state)
-    return events.apply_notification(notification, resource=call.resource)
+    return events.apply_notification(notification, resource=resource)
 
 
-def _our_party(call: Call, snapshot: rc.CallSession) -> rc.CallParty | None:
-    extension_id = call.resource.ringcentral_extension_id or call.extension_id
+def _our_party(call: Call, extension_id: str, snapshot: rc.CallSession) -> rc.CallParty | None:
     ours = [p for p in snapshot.parties if p.extension_id and p.extension_id == extension_id]
     return next((p for p in ours if p.id == call.party_id), ours[0] if ours else None)
 
@@ -117,16 +117,16 @@ def _ended_at(call: Call, session: rc.Session) -> datetime:
     return min(max([*ends, call.answered_at or ends[0]]), now)
 
 
-def _ended(call: Call, *, at: datetime) -> TelephonyNotification:
+def _ended(call: Call, extension_id: str, *, at: datetime) -> TelephonyNotification:
     party = {
         "id": call.party_id or f"{call.telephony_session_id}-reconciled",
-        "extensionId": call.extension_id or call.resource.ringcentral_extension_id,
+        "extensionId": extension_id,
         "direction": "Outbound" if call.direction == Call.Direction.OUTBOUND else "Inbound",
         "status": {"code": "Disconnected"},
         "from": {"phoneNumber": call.from_number},
         "to": {"phoneNumber": call.to_number},
     }
-    return _notification(call, party, at=at)
+    return _notification(call, extension_id, party, at=at)
 
 
 def _party_payload(party: rc.CallParty) -> dict:
@@ -146,7 +146,7 @@ def _party_payload(party: rc.CallParty) -> dict:
     }
 
 
-def _notification(call: Call, party: dict, *, at: datetime) -> TelephonyNotification:
+def _notification(call: Call, extension_id: str, party: dict, *, at: datetime) -> TelephonyNotification:
     # A snapshot is newer than every event applied so far; a real event still on its way that
     # carries the same number is then taken as stale, and the next reconcile corrects it.
     sequence = max([int(s) for s in call.party_sequences.values()] or [0]) + 1
@@ -155,7 +155,7 @@ def _notification(call: Call, party: dict, *, at: datetime) -> TelephonyNotifica
             "uuid": f"reconcile-{uuid.uuid4()}",
             "event": "/restapi/v1.0/account/~/extension/~/telephony/sessions",
             "subscriptionId": "reconcile",
-            "ownerId": call.resource.ringcentral_extension_id,
+            "ownerId": extension_id,
             "body": {
                 "sequence": sequence,
                 "telephonySessionId": call.telephony_session_id,

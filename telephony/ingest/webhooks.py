@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from telephony.connect import health
 from telephony.ingest import events
 from telephony.ingest.notifications import MalformedNotification, read_envelope
+from telephony.models import Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": outcome.value})
 
 
-def _count_refusal(subscription) -> None:
+def _count_refusal(subscription: Subscription) -> None:
     # Answering 500: RingCentral counts a failed delivery. Count it too, if the database lets us.
     try:
         health.delivery_answered(subscription, refused=True)

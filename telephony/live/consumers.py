@@ -39,7 +39,7 @@ def heartbeat_html(user_id: int) -> str:
 class UserConsumer(AsyncWebsocketConsumer):
     heartbeat_seconds = HEARTBEAT_SECONDS
 
-    async def connect(self):
+    async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=UNAUTHENTICATED)
@@ -50,7 +50,7 @@ class UserConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.beating = asyncio.ensure_future(self._beat())
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         if hasattr(self, "beating"):
             self.beating.cancel()
         if hasattr(self, "group"):
@@ -59,11 +59,11 @@ class UserConsumer(AsyncWebsocketConsumer):
             except Exception:  # the layer is down: the group entry expires there on its own
                 logger.warning("Could not leave %s", self.group, exc_info=True)
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # The browser only listens; actions go through normal HTTP requests (CSRF, permissions).
         return
 
-    async def push_html(self, event):
+    async def push_html(self, event: dict) -> None:
         # Groups are per user, but check anyway: a message must never reach another user's tab.
         if event.get("user_id") != self.user_id:
             return

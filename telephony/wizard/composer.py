@@ -8,6 +8,7 @@ a choice (`#main`), the reverse-lookup region (`telephony/_lookup.html`) and the
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -21,6 +22,7 @@ from telephony.live import push
 from telephony.models import Call
 from telephony.wizard import reverse_lookup
 from telephony.wizard.matching import colleague_for, record_matches
+from telephony.wizard.reverse_lookup import LookupOutcome
 
 WIZARD = "telephony/wizard.html"
 LOOKUP = "telephony/_lookup.html"
@@ -34,7 +36,7 @@ def call_version(call: Call) -> str:
     """A short fingerprint of what a call's wizard shows live: the tab compares it with the
     heartbeat's (telephony.live.consumers) and re-syncs when a push was lost."""
 
-    def stamp(when) -> str:
+    def stamp(when: datetime | None) -> str:
         return f"{when.timestamp():.6f}" if when else ""
 
     facts = (
@@ -119,16 +121,18 @@ def _lookup_context(call: Call, *, full: bool) -> dict:
     return {"lookup": known_lookup(call)}
 
 
-def known_lookup(call: Call) -> reverse_lookup.LookupOutcome | None:
+def known_lookup(call: Call) -> LookupOutcome | None:
     """What the reverse lookup found for the call: kept on the call, else the cache."""
     if call.lookup_outcome:
-        return reverse_lookup.LookupOutcome.from_cache(call.lookup_outcome)
+        return LookupOutcome.from_cache(call.lookup_outcome)
     return reverse_lookup.cached_lookup(
         entity_id=call.entity_id, number=call.caller_number, default_region=call.entity.default_region
     )
 
 
-def lookup_region_context(call: Call, *, outcome=None, retrying: bool = False, oob: bool = False) -> dict:
+def lookup_region_context(
+    call: Call, *, outcome: LookupOutcome | None = None, retrying: bool = False, oob: bool = False
+) -> dict:
     """Context of the lookup region: the answer with the create-from-caller panel, or "running"."""
     if outcome is None and not retrying:
         outcome = known_lookup(call)
@@ -166,7 +170,7 @@ def resync_html(call: Call) -> str:
     return html
 
 
-def lookup_html(call: Call, *, outcome, retrying: bool = False) -> str:
+def lookup_html(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> str:
     """The wizard's lookup region for a call, swapped in by its id."""
     return render_to_string(LOOKUP, lookup_region_context(call, outcome=outcome, retrying=retrying, oob=True))
 
@@ -199,5 +203,5 @@ def push_closed(call: Call) -> None:
     _push(call, render_to_string(f"{WIZARD}#closed", {"call": call}))
 
 
-def push_lookup(call: Call, *, outcome, retrying: bool = False) -> None:
+def push_lookup(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> None:
     _push(call, lookup_html(call, outcome=outcome, retrying=retrying))
