@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from telephony.connect import health
 from telephony.connect.status import phone_status
@@ -97,3 +98,13 @@ def test_a_subscription_gone_at_ringcentral_is_recreated_by_the_check(subscribed
     assert renewed.rc_subscription_id != subscription.rc_subscription_id
     assert renewed.status == Subscription.Status.ACTIVE and phone_status(resource).listening
     assert health.check_subscription(subscription.pk)
+
+
+def test_a_delivery_proves_ringcentral_answers_again(entity):
+    resource, subscription = listening_resource(entity)
+    Subscription.objects.filter(pk=subscription.pk).update(unreachable_since=timezone.now())
+    assert reason(resource).startswith("RingCentral has not answered since ")
+
+    assert post(subscription, party_event(subscription)).status_code == 200
+
+    assert phone_status(resource).listening

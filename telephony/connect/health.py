@@ -72,6 +72,8 @@ def _set_reachable(subscription: Subscription, reachable: bool, error: str = "")
 
 def delivery_answered(subscription: Subscription, *, refused: bool) -> None:
     """The webhook answered a delivery for this subscription: taken (2xx) or refused."""
+    if subscription.unreachable_since is not None:  # a delivery proves RingCentral is back
+        _set_reachable(subscription, True)
     log = (subscription.recent_deliveries + ("0" if refused else "1"))[-DELIVERY_WINDOW:]
     if "0" not in log:
         log = ""
