@@ -37,6 +37,7 @@ EXPECTED_STATES = {
     "disconnected": {Call.State.MISSED, Call.State.ENDED},
     "gone": {Call.State.MISSED, Call.State.ENDED},
 }
+ANSWERED_RESULTS = {"Accepted", "Call connected"}
 # A call younger than this is left alone: its notifications are most likely still on their way.
 SETTLE_SECONDS = 3
 
@@ -85,17 +86,20 @@ def reconcile_call(call: Call, *, resource: Resource, session: rc.Session) -> bo
     try:
         snapshot = rc.get_call_session(session, call.telephony_session_id)
     except rc.NotFound:
-        notification = _ended(call, extension_id, at=_ended_at(call, session))
+        at, answered = _from_call_log(call, session)
+        notification = _ended(call, extension_id, at=at, answered=answered)
     else:
         party = _our_party(call, extension_id, snapshot)
         if party is None:  # the call goes on without us (moved elsewhere): ours is over
-            notification = _ended(call, extension_id, at=timezone.now())
+            notification = _ended(
+                call, extension_id, at=timezone.now(), answered=call.answered_at is not None
+            )
         elif call.state in EXPECTED_STATES.get(party.status_code.lower(), {call.state}):
             return False
         else:
             notification = _notification(call, extension_id, _party_payload(party), at=timezone.now())
     logger.info("Reconciled call %s with RingCentral (was %s)", call.pk, call.state)
-    return events.apply_notification(notification, resource=resource)
+    return events.apply_notification(notification, resource=resource) == events.Outcome.APPLIED
 
 
 def _our_party(call: Call, extension_id: str, snapshot: rc.CallSession) -> rc.CallParty | None:
@@ -103,26 +107,30 @@ def _our_party(call: Call, extension_id: str, snapshot: rc.CallSession) -> rc.Ca
     return next((p for p in ours if p.id == call.party_id), ours[0] if ours else None)
 
 
-def _ended_at(call: Call, session: rc.Session) -> datetime:
-    """When a session RingCentral no longer knows ended: its call-log record's end, else now."""
-    now = timezone.now()
+def _from_call_log(call: Call, session: rc.Session) -> tuple[datetime, bool]:
+    """When a session RingCentral no longer knows ended, and whether it was answered: from its
+    call-log record when RingCentral has written it; else now, and answered only if we saw it."""
+    now, answered = timezone.now(), call.answered_at is not None
     try:
         records = rc.call_log_for_session(session, call.telephony_session_id)
     except rc.RingCentralError:
-        return now
+        return now, answered
     ends = [r.start_time + timedelta(seconds=r.duration) for r in records if r.start_time]
+    answered = answered or any(r.result in ANSWERED_RESULTS for r in records)
     if not ends:
-        return now
+        return now, answered
     # Whole seconds in the log: never before the answer we dated ourselves.
-    return min(max([*ends, call.answered_at or ends[0]]), now)
+    return min(max([*ends, call.answered_at or ends[0]]), now), answered
 
 
-def _ended(call: Call, extension_id: str, *, at: datetime) -> TelephonyNotification:
+def _ended(call: Call, extension_id: str, *, at: datetime, answered: bool) -> TelephonyNotification:
+    # A plain hang-up of an inbound party reads as answered unless flagged missed (call_state).
     party = {
         "id": call.party_id or f"{call.telephony_session_id}-reconciled",
         "extensionId": extension_id,
         "direction": "Outbound" if call.direction == Call.Direction.OUTBOUND else "Inbound",
         "status": {"code": "Disconnected"},
+        "missedCall": not answered and call.direction == Call.Direction.INBOUND,
         "from": {"phoneNumber": call.from_number},
         "to": {"phoneNumber": call.to_number},
     }
@@ -149,7 +157,8 @@ def _party_payload(party: rc.CallParty) -> dict:
 def _notification(call: Call, extension_id: str, party: dict, *, at: datetime) -> TelephonyNotification:
     # A snapshot is newer than every event applied so far; a real event still on its way that
     # carries the same number is then taken as stale, and the next reconcile corrects it.
-    sequence = max([int(s) for s in call.party_sequences.values()] or [0]) + 1
+    known = [k.get("seq", 0) if isinstance(k, dict) else k for k in call.party_sequences.values()]
+    sequence = max([int(k) for k in known] or [0]) + 1
     return read_telephony(
         {
             "uuid": f"reconcile-{uuid.uuid4()}",

@@ -14,6 +14,7 @@ from telephony.ingest.notifications import MalformedNotification, read_envelope
 from telephony.models import Subscription
 
 logger = logging.getLogger(__name__)
+NOT_APPLIED = {events.Outcome.STALE, events.Outcome.NOT_FOR_USER, events.Outcome.DUPLICATE}
 
 
 def _verification_token(request: HttpRequest) -> str:
@@ -71,6 +72,10 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
         _count_refusal(subscription)
         raise
     health.delivery_answered(subscription, refused=False)
+    if outcome in NOT_APPLIED:
+        # Said apart on purpose: "not_for_user" is someone else's party (caller, IVR, colleague),
+        # "stale" is our party's event that told nothing new (late or repeated).
+        logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
     return JsonResponse({"status": outcome.value})
 
 

@@ -145,6 +145,11 @@ def _endpoint(extension: Extension) -> Endpoint:
     return Endpoint(phone_number=number, name=extension.name, extension_id=extension.id)
 
 
+def extension_endpoint(number_or_id: str) -> Endpoint:
+    """A seeded user as a call's endpoint (for transfers and forwards to them)."""
+    return _endpoint(find_extension(number_or_id))
+
+
 def _check_timing(*, answer_after, hangup_after, ring_timeout, missed) -> dict:
     options = {}
     for name, value in (
@@ -265,6 +270,36 @@ def place_outbound_call(
     if knobs.get("outbound_answer_after") > 0:
         options.setdefault("answer_after", knobs.get("outbound_answer_after"))
     call = _create(session, kind=kind, options=options)
+    _start_timers(call)
+    return call
+
+
+def place_call_from_device(
+    *,
+    from_extension: str,
+    to_number: str,
+    device: str = "HardPhone",
+    answer_after: float | None = None,
+    hangup_after: float | None = None,
+    ring_timeout: float | None = None,
+) -> Call:
+    """The user dials a PSTN number on a device of theirs (desk phone, the RingCentral app), not
+    through the API: origin `Call`, the user's party Outbound from that device."""
+    extension = find_extension(from_extension)
+    if not to_number or not str(to_number).startswith("+") or not str(to_number)[1:].isdigit():
+        raise CallRequestError("to must be an E.164 number such as +12125550100")
+    found = Device.objects.filter(extension=extension, type=device).first()
+    if found is None:
+        raise CallRequestError(f"extension {extension.extension_number} has no {device} device")
+    options = _check_timing(
+        answer_after=answer_after, hangup_after=hangup_after, ring_timeout=ring_timeout, missed=False
+    )
+    options.update(record=False, missed=False, voicemail=False, device=found.id)
+    session = CallSession.new(account_id=extension.account_id)
+    caller = _endpoint(extension)
+    caller.device_id = found.id
+    session.start_outbound(caller=caller, callee=Endpoint(phone_number=str(to_number)))
+    call = _create(session, kind="outbound", options=options)
     _start_timers(call)
     return call
 

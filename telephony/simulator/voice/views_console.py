@@ -63,6 +63,25 @@ def ring(request):
 
 @csrf_exempt
 @require_POST
+def dial(request):
+    """A user dials a number on their desk phone or in the RingCentral app (not through an app)."""
+    form = request.POST
+    try:
+        call = calls.place_call_from_device(
+            from_extension=form.get("from_extension", ""),
+            to_number=form.get("to", "").strip().replace(" ", ""),
+            device=form.get("device", "HardPhone"),
+            answer_after=_float_or_none(form.get("answer_after", "")),
+        )
+    except (calls.CallRequestError, ValueError) as exc:
+        return _back(error=str(exc))
+    return _back(
+        notice=f"Extension {form.get('from_extension')} dials {form.get('to')}: {call.telephony_session_id}"
+    )
+
+
+@csrf_exempt
+@require_POST
 def act(request, telephony_session_id, action):
     try:
         if action == "answer":
