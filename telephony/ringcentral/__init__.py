@@ -102,6 +102,7 @@ from telephony.ringcentral.types import (
     TokenSet,
     WsToken,
 )
+from telephony.ringcentral.webphone import SipInfo, sip_provision
 
 __all__ = [
     "MESSAGE_STORE_EVENT_FILTER",
@@ -142,6 +143,7 @@ __all__ = [
     "RingCentralUnavailable",
     "RingOutStatus",
     "Session",
+    "SipInfo",
     "SubscriptionInfo",
     "TelephonyStream",
     "TokenSet",
@@ -184,6 +186,7 @@ __all__ = [
     "session_for",
     "set_dnd_status",
     "set_muted",
+    "sip_provision",
     "transfer",
     "unhold",
     "update_subscription",

@@ -32,6 +32,19 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
+# Called after every change of a call with (call, session, new events), in the thread that made it
+# (the web-phone side fills it: it rings, cancels and hangs up browser phones). Must not block.
+call_listeners: list[Callable[[Call, CallSession, list], None]] = []
+
+
+def _tell_listeners(call: Call, session: CallSession, events: list) -> None:
+    for listener in list(call_listeners):
+        try:
+            listener(call, session, events)
+        except Exception:
+            log.exception("call listener %r failed", listener)
+
+
 class CallRequestError(ValueError):
     """Bad input to the control API (unknown extension, conflicting options)."""
 
@@ -64,6 +77,7 @@ def act(telephony_session_id: str, action: Callable[[CallSession], object], *, a
 def _publish(call: Call, session: CallSession, before: tuple[int, int]) -> None:
     events, parties = before
     delivery.publish_call_events(session=session, events=session.events[events:])
+    _tell_listeners(call, session, session.events[events:])
     _after_change(call, session, new_parties=session.parties[parties:])
 
 
@@ -115,6 +129,7 @@ def _create(session: CallSession, *, kind: str, options: dict) -> Call:
         options=options,
     )
     delivery.publish_call_events(session=session, events=list(session.events))
+    _tell_listeners(call, session, list(session.events))
     return call
 
 
@@ -261,7 +276,8 @@ def place_outbound_call(
     options: dict | None = None,
     from_device_id: str = "",
 ) -> Call:
-    """The user calls a PSTN number (call-out, RingOut): the far end rings until answered by control."""
+    """The user calls a PSTN number (call-out, RingOut, a web phone's INVITE): the far end rings
+    until answered by control. `from_device_id`: the user's device that placed it."""
     session = CallSession.new(account_id=extension.account_id, origin_type=origin_type)
     source = _endpoint(extension)
     source.device_id = from_device_id
@@ -397,14 +413,14 @@ def party_hang_up(telephony_session_id: str, party_id: str) -> Party:
 
 
 def answer_on_device(
-    telephony_session_id: str, party_id: str | None, device_type: str = "HardPhone"
+    telephony_session_id: str, party_id: str | None, device_type: str = "HardPhone", *, device_id: str = ""
 ) -> Party:
-    """The user picks up on a device of theirs (desk phone by default), as a person would."""
+    """The user picks up on a device of theirs (desk phone by default, or exactly `device_id`)."""
 
     def answer(session: CallSession) -> Party:
         party = session.party(party_id) if party_id else _ringing_party(session)
-        device = ""
-        if party.extension_id:
+        device = device_id
+        if party.extension_id and not device:
             found = Device.objects.filter(extension_id=party.extension_id, type=device_type).first()
             found = found or Device.objects.filter(extension_id=party.extension_id).first()
             device = found.id if found else ""

@@ -2,11 +2,13 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from telephony.simulator.platform.models import Extension, Message
+from telephony.simulator.webphone.registrar import registrar
 
 from . import calls
 from .machine import CallControlError, CallSession
@@ -35,6 +37,8 @@ def console(request):
         "voicemails": Message.objects.select_related("extension")[:10],
         "deliveries": Delivery.objects.select_related("subscription").order_by("-id")[:15],
         "subscriptions": Subscription.objects.visible(),
+        "web_phones": registrar.all(),
+        "sip_proxy": settings.SIM_SIP_PROXY,
         "error": request.GET.get("error", ""),
         "notice": request.GET.get("notice", ""),
     }
