@@ -11,10 +11,12 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from arcadium import daphne_limits  # noqa: E402
 from arcadium.limits import BodyLimitMiddleware  # noqa: E402
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
+from telephony.ingest.tasks import catch_up_on_start  # noqa: E402
 
 daphne_limits.install()
 
@@ -24,3 +26,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Notifications RingCentral sent while this process was down are lost: catch up.
+if settings.CATCH_UP_ON_START:
+    catch_up_on_start()

@@ -160,10 +160,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# A web process checks subscriptions and reconciles live calls once when it starts (arcadium/asgi.py).
+CATCH_UP_ON_START = env_bool("CATCH_UP_ON_START", True)
 CELERY_BEAT_SCHEDULE = {
     "renew-subscriptions": {"task": "telephony.connect.tasks.renew_subscriptions_task", "schedule": 300.0},
+    # Webhooks: only asking RingCentral tells "no calls" from "RingCentral down" (the header icon).
+    "check-subscriptions": {"task": "telephony.connect.tasks.check_subscriptions_task", "schedule": 30.0},
     "refresh-tokens": {"task": "telephony.connect.tasks.refresh_tokens_task", "schedule": 3600.0},
     "retry-events": {"task": "telephony.ingest.tasks.retry_events_task", "schedule": 60.0},
+    # Live calls whose notifications were lost (RingCentral does not retry a failed delivery).
+    "reconcile-live-calls": {"task": "telephony.ingest.tasks.reconcile_live_calls_task", "schedule": 60.0},
+    "requeue-lookups": {"task": "telephony.wizard.tasks.requeue_lookups_task", "schedule": 30.0},
     "sync-call-logs": {"task": "telephony.history.tasks.sync_call_logs_task", "schedule": 300.0},
 }
 
@@ -288,6 +295,8 @@ REVERSE_LOOKUP_MAX_BYTES = env_int("REVERSE_LOOKUP_MAX_BYTES", 64 * 1024)
 REVERSE_LOOKUP_HIT_TTL = env_int("REVERSE_LOOKUP_HIT_TTL", 7 * 24 * 3600)
 REVERSE_LOOKUP_MISS_TTL = env_int("REVERSE_LOOKUP_MISS_TTL", 3600)
 REVERSE_LOOKUP_MAX_RETRIES = env_int("REVERSE_LOOKUP_MAX_RETRIES", 3)
+# A lookup queued this long ago and still not shown was lost (Redis or the worker down): re-queue.
+REVERSE_LOOKUP_REQUEUE_SECONDS = env_int("REVERSE_LOOKUP_REQUEUE_SECONDS", 90)
 
 LOGGING = {
     "version": 1,

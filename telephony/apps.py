@@ -10,15 +10,21 @@ class TelephonyConfig(AppConfig):
         from crm import demo
         from telephony.connect import demo as connect_demo
         from telephony.connect import signals  # noqa: F401  (the resource checkbox)
+        from telephony.connect.status import phone_versions
         from telephony.ingest import events
-        from telephony.live import sessions  # noqa: F401  (sessions that end close their sockets)
+        from telephony.live import (
+            consumers,
+            sessions,  # noqa: F401  (sessions that end close their sockets)
+        )
         from telephony.outbound.dialling import claim_dialled_call
-        from telephony.wizard import matching, popup
+        from telephony.wizard import composer, matching, popup
 
         _register(events.call_listeners, popup.call_changed)
         _register(events.call_listeners, matching.match_unpopped_call)
         _register(events.call_claimers, claim_dialled_call)
         _register(demo.demo_seeders, connect_demo.seed_demo_ringcentral)
+        _register(consumers.heartbeat_providers, phone_versions)
+        _register(consumers.heartbeat_providers, composer.live_call_versions)
 
 
 def _register(registry: list, hook) -> None:

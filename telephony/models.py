@@ -184,6 +184,11 @@ class Subscription(models.Model):
     last_event_at = models.DateTimeField(null=True, blank=True)
     # WebSocket transport: the listener process stamps this while its connection is up.
     listener_seen_at = models.DateTimeField(null=True, blank=True)
+    # Webhook transport: since when RingCentral has not answered the minutely check (None: it does).
+    unreachable_since = models.DateTimeField(null=True, blank=True)
+    # What the webhook answered the last deliveries, oldest first ("1" taken, "0" refused); empty
+    # while none of the last ones was refused, so a healthy delivery writes nothing.
+    recent_deliveries = models.CharField(max_length=5, blank=True)
     # The user's RingCentral presence, from presence events (or read when DND is switched).
     presence_status = models.CharField(max_length=20, blank=True)  # Available | Busy | Offline
     telephony_status = models.CharField(max_length=20, blank=True)  # NoCall | Ringing | CallConnected…
@@ -286,6 +291,11 @@ class Call(models.Model):
         "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
     )
     matched_on = models.CharField("where the match came from", max_length=200, blank=True)
+    # An unknown caller's reverse lookup: queued (or last re-queued) at, until its answer is
+    # shown, so a lookup lost with Redis or the worker is queued again; and its answer, so the
+    # wizard shows it without the cache.
+    lookup_queued_at = models.DateTimeField(null=True, blank=True)
+    lookup_outcome = models.JSONField(null=True, blank=True)
     # Last applied notification sequence per party id: older events never overwrite newer state.
     party_sequences = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -310,6 +320,11 @@ class Call(models.Model):
             models.Index(fields=["entity", "customer", "-started_at"], name="call_customer_recent_idx"),
             models.Index(fields=["entity", "contact", "-started_at"], name="call_contact_recent_idx"),
             models.Index(fields=["resource", "-started_at"], name="call_resource_recent_idx"),
+            models.Index(
+                fields=["lookup_queued_at"],
+                condition=Q(lookup_queued_at__isnull=False),
+                name="call_lookup_pending_idx",
+            ),
         ]
 
     def __str__(self) -> str:

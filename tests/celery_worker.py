@@ -11,9 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextlib.contextmanager
-def celery_worker(*, redis_url: str, database_url: str, log_dir: Path, env: dict[str, str]) -> Iterator:
+def celery_worker(
+    *, redis_url: str, database_url: str, log_dir: Path, env: dict[str, str], beat: bool = False
+) -> Iterator:
     """Start `celery -A arcadium worker` (solo pool) on its own, emptied Redis db; yields the process
-    (its output in `process.log`) and stops it afterwards."""
+    (its output in `process.log`) and stops it afterwards. `beat`: with the beat schedule inside."""
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()  # our own Redis db: no stale messages from other runs
@@ -27,6 +29,8 @@ def celery_worker(*, redis_url: str, database_url: str, log_dir: Path, env: dict
     }
     log = log_dir / "worker.log"
     command = [sys.executable, "-m", "celery", "-A", "arcadium", "worker", "--pool=solo", "-l", "INFO"]
+    if beat:
+        command += ["--beat", "--schedule", str(log_dir / "beat-schedule")]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     process.log = log

@@ -19,6 +19,7 @@ __all__ = ["require"]
 pytest_plugins = ["tests.live_server"]
 pytest_plugins += ["tests.browser"]
 pytest_plugins += ["tests.simulator_fixture"]
+pytest_plugins += ["tests.fault_support"]
 
 
 @pytest.fixture

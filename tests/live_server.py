@@ -68,11 +68,12 @@ class LiveApp(str):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def _listening_socket() -> socket.socket:
+def _listening_socket(port: int = 0) -> socket.socket:
     # Bound and listening here, then handed to daphne by file descriptor: no window in which
     # another process could take the port, and connections queue until daphne accepts them.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart on the port of a killed server
+    sock.bind(("127.0.0.1", port))
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
@@ -98,6 +99,7 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="tests.live_settings",
         ARCADIUM_LIVE_TEST_DB_NAME=str(connection.settings_dict["NAME"]),
         PYTHONUNBUFFERED="1",
+        CATCH_UP_ON_START="1",  # as in production (the test process itself keeps it off)
     )
     env.update(extra or {})
     return env
@@ -121,11 +123,12 @@ def _wait_until_ready(app: LiveApp, deadline: float) -> None:
         time.sleep(0.1)
 
 
-def start_live_app(*, log_dir: Path, env: dict[str, str] | None = None) -> LiveApp:
-    """Start daphne on a free port against the current test database; return once it serves pages."""
-    sock = _listening_socket()
+def start_live_app(*, log_dir: Path, env: dict[str, str] | None = None, port: int = 0) -> LiveApp:
+    """Start daphne on a free port (or `port`: the same address again after a crash) against the
+    current test database; return once it serves pages."""
+    sock = _listening_socket(port)
     port = sock.getsockname()[1]
-    log_path = log_dir / f"daphne-{port}.log"
+    log_path = log_dir / f"daphne-{port}-{time.monotonic_ns()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "--access-log", "-", ASGI_APP],
@@ -176,8 +179,8 @@ def live_app_factory(
     """Start one or more servers, optionally with extra environment (e.g. RINGCENTRAL_SERVER_URL)."""
     apps: list[LiveApp] = []
 
-    def start(*, env: dict[str, str] | None = None) -> LiveApp:
-        app = start_live_app(log_dir=tmp_path, env=env)
+    def start(*, env: dict[str, str] | None = None, port: int = 0) -> LiveApp:
+        app = start_live_app(log_dir=tmp_path, env=env, port=port)
         apps.append(app)
         return app
 

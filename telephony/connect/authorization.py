@@ -103,7 +103,7 @@ def complete(
             connector=connector, resource=resource, tokens=tokens, next_url=entry["next"]
         )
         if not subscriptions.resource_authorized(resource=resource, token=token):
-            transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk))
+            transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk), robust=True)
     except rc.RingCentralError as exc:
         raise AuthorizationFailed(
             f"RingCentral authorization failed: {exc.message}", next_url=entry["next"]

@@ -21,6 +21,6 @@ def remember_previous_checkbox(sender: type, instance: Resource, **kwargs: Any) 
 def checkbox_changed(sender: type, instance: Resource, created: bool, **kwargs: Any) -> None:
     was_enabled = getattr(instance, "_ringcentral_was_enabled", False)
     if was_enabled and not instance.ringcentral_enabled:
-        transaction.on_commit(lambda: resource_disabled_task.delay(instance.pk))
+        transaction.on_commit(lambda: resource_disabled_task.delay(instance.pk), robust=True)
     elif instance.ringcentral_enabled != was_enabled:
         status.phone_status_changed(instance)

@@ -1,7 +1,8 @@
 """What the header phone icon says: hidden, green (listening) or red (and why)."""
 
+import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -9,9 +10,13 @@ from django.utils import timezone
 from crm.models import Resource
 from telephony.live import push
 from telephony.models import Connector, RingCentralToken, Subscription
+from telephony.models_sync import CallLogSync
 
 # The listener stamps its subscriptions at least this often while its socket is up.
 LISTENER_STALE_AFTER = timedelta(seconds=90)
+# Red once this many of the last DELIVERY_WINDOW deliveries were refused by our webhook.
+DELIVERY_WINDOW = 5
+DELIVERY_REFUSALS_RED = 2
 NOT_READY = "Your company is not ready for RingCentral yet: ask Arcadium support to get your system ready."
 
 
@@ -23,6 +28,12 @@ class PhoneStatus:
     action: str = ""  # "authorize" when the user can fix it by authorizing again
 
     @property
+    def version(self) -> str:
+        """A fingerprint of what the icon shows: the heartbeat carries the current one."""
+        facts = (self.visible, self.listening, self.reason, self.action)
+        return hashlib.blake2s(repr(facts).encode(), digest_size=4).hexdigest()
+
+    @property
     def state(self) -> str:
         if not self.visible:
             return "hidden"
@@ -30,6 +41,9 @@ class PhoneStatus:
 
 
 HIDDEN = PhoneStatus(visible=False)
+SWITCHED_OFF_BY_ADMIN = PhoneStatus(
+    visible=True, reason="Your company's RingCentral connection was switched off by an administrator."
+)
 
 
 def _connector(resource: Resource) -> Connector | None:
@@ -44,9 +58,15 @@ def _subscription(resource: Resource) -> Subscription | None:
     return Subscription.objects.filter(resource=resource).first()
 
 
+def _at(when: datetime) -> str:
+    return timezone.localtime(when).strftime("%H:%M")
+
+
 def _subscription_problem(subscription: Subscription | None) -> str:
     if subscription is None or subscription.status == Subscription.Status.PENDING:
         return "Connecting to RingCentral…"
+    if subscription.unreachable_since is not None:
+        return f"RingCentral has not answered since {_at(subscription.unreachable_since)}. Retrying…"
     if subscription.status == Subscription.Status.BLACKLISTED:
         return "RingCentral stopped delivering calls (subscription blacklisted). Reconnecting…"
     if subscription.status in (Subscription.Status.EXPIRED, Subscription.Status.FAILED):
@@ -54,14 +74,28 @@ def _subscription_problem(subscription: Subscription | None) -> str:
         return f"RingCentral subscription failed{detail}. Retrying…"
     if subscription.transport == Subscription.Transport.WEBSOCKET:
         seen = subscription.listener_seen_at
-        if seen is None or timezone.now() - seen > LISTENER_STALE_AFTER:
+        if seen is None:
             return "Connection to RingCentral lost. Reconnecting…"
+        if timezone.now() - seen > LISTENER_STALE_AFTER:
+            return f"Connection to RingCentral lost: RingCentral has not answered since {_at(seen)}. Reconnecting…"
+    refused = subscription.recent_deliveries.count("0")
+    if refused >= DELIVERY_REFUSALS_RED:
+        return f"Event delivery failing: {refused} of the last {DELIVERY_WINDOW} deliveries refused."
     return ""
 
 
+def _switched_off_by_admin(resource: Resource) -> bool:
+    paused = CallLogSync.objects.filter(connector__entity_id=resource.entity_id).values_list(
+        "paused_resource_ids", flat=True
+    )
+    return any(resource.pk in ids for ids in paused)
+
+
 def phone_status(resource: Resource | None) -> PhoneStatus:
-    if resource is None or not resource.ringcentral_enabled:
+    if resource is None:
         return HIDDEN
+    if not resource.ringcentral_enabled:
+        return SWITCHED_OFF_BY_ADMIN if _switched_off_by_admin(resource) else HIDDEN
     connector = _connector(resource)
     if connector is None or not connector.is_configured:
         return PhoneStatus(visible=True, reason=NOT_READY)
@@ -87,3 +121,9 @@ def phone_icon_html(resource: Resource) -> str:
 def phone_status_changed(resource: Resource) -> None:
     """Every open tab of the resource's user redraws its header phone icon."""
     push.send_html(user_id=resource.user_id, html=phone_icon_html(resource))
+
+
+def phone_versions(user_id: int) -> dict[str, str]:
+    """Heartbeat provider: the version of the user's header icon."""
+    resource = Resource.objects.select_related("entity").filter(user_id=user_id).first()
+    return {"phone": phone_status(resource).version}

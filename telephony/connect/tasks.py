@@ -7,8 +7,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from telephony import ringcentral as rc
-from telephony.connect import subscriptions
-from telephony.models import RingCentralToken
+from telephony.connect import health, subscriptions
+from telephony.models import RingCentralToken, Subscription
 
 logger = logging.getLogger(__name__)
 TRANSIENT = (rc.RingCentralUnavailable, rc.RateLimited)
@@ -49,3 +49,24 @@ def refresh_tokens_task() -> int:
         except rc.RingCentralError as exc:
             logger.warning("Token #%s could not be refreshed: %s", token.pk, exc.message)
     return refreshed
+
+
+@shared_task
+def check_subscriptions_task() -> int:
+    """Beat (every 30 s): ask RingCentral about every webhook subscription, one task each."""
+    due = health.subscriptions_to_check()
+    for subscription_id in due:
+        check_subscription_task.delay(subscription_id)
+    return len(due)
+
+
+# Bounded: a RingCentral that does not answer must not hold the worker past the next round.
+@shared_task(time_limit=30, soft_time_limit=25)
+def check_subscription_task(subscription_id: int) -> None:
+    """Is RingCentral reachable, and is this subscription still active there? If not, recreate it."""
+    if not health.check_subscription(subscription_id):
+        resource_id = (
+            Subscription.objects.filter(pk=subscription_id).values_list("resource_id", flat=True).first()
+        )
+        if resource_id is not None:
+            ensure_subscription_task.delay(resource_id)

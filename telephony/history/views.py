@@ -107,7 +107,7 @@ def connector_connect(request: EntityRequest) -> HttpResponse:
         return redirect("telephony-connector")
     record(action=Action.CONNECTED, request=request, summary="RingCentral connected")
     messages.success(request, "RingCentral is connected. Call history syncs every 5 minutes.")
-    transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk))
+    transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk), robust=True)
     return redirect("telephony-connector")
 
 
@@ -173,7 +173,7 @@ def connector_sync(request: EntityRequest) -> HttpResponse:
     connector = connector_for(request.entity)
     sync = connector_status(connector).sync
     if connector.status == connector.Status.CONNECTED:
-        transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk))
+        transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk), robust=True)
         queued = True
     else:
         queued = False

@@ -9,8 +9,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from arcadium import safe_json
+from telephony.connect import health
 from telephony.ingest import events
 from telephony.ingest.notifications import MalformedNotification, read_envelope
+from telephony.models import Subscription
 
 logger = logging.getLogger(__name__)
 NOT_APPLIED = {events.Outcome.STALE, events.Outcome.NOT_FOR_USER, events.Outcome.DUPLICATE}
@@ -70,14 +72,28 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning(
             "Refused a webhook with a wrong verification token for subscription %s", subscription_id
         )
+        health.delivery_answered(subscription, refused=True)
         return JsonResponse({"error": "verification token mismatch"}, status=403)
     try:
         outcome = events.ingest(envelope, subscription=subscription)
     except MalformedNotification as exc:
         logger.warning("Rejected a malformed RingCentral notification: %s", exc)
+        health.delivery_answered(subscription, refused=True)
         return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
+    except Exception:
+        _count_refusal(subscription)
+        raise
+    health.delivery_answered(subscription, refused=False)
     if outcome in NOT_APPLIED:
         # Said apart on purpose: "not_for_user" is someone else's party (caller, IVR, colleague),
         # "stale" is our party's event that told nothing new (late or repeated).
         logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
     return JsonResponse({"status": outcome.value})
+
+
+def _count_refusal(subscription: Subscription) -> None:
+    # Answering 500: RingCentral counts a failed delivery. Count it too, if the database lets us.
+    try:
+        health.delivery_answered(subscription, refused=True)
+    except Exception:
+        logger.warning("Could not record a refused delivery", exc_info=True)

@@ -40,6 +40,7 @@ from telephony.ringcentral.errors import (
 )
 from telephony.ringcentral.history import (
     RecordingStream,
+    call_log_for_session,
     call_log_pages,
     call_log_url,
     recording_content,
@@ -150,6 +151,7 @@ __all__ = [
     "answer",
     "authorize_url",
     "bridge",
+    "call_log_for_session",
     "call_log_pages",
     "call_log_url",
     "call_out",

@@ -72,6 +72,14 @@ def call_log_pages(
         url = next_url
 
 
+def call_log_for_session(session: Session, telephony_session_id: str) -> list[CallLogRecord]:
+    """The token owner's call-log records of one telephony session (empty while RingCentral has
+    not written them yet). The `telephonySessionId` filter of the call log (API.md §6.1)."""
+    url = with_query(EXTENSION_CALL_LOG_PATH, {"telephonySessionId": telephony_session_id, "view": "Simple"})
+    body = get_json(session, url)
+    return [CallLogRecord.from_api(r) for r in body.get("records") or []]
+
+
 class RecordingStream:
     """An open recording download, for a Django StreamingHttpResponse proxy. Always close() it."""
 

@@ -6,7 +6,9 @@ a choice (`#main`), the reverse-lookup region (`telephony/_lookup.html`) and the
 (`#closed`). Views and services call the functions here; nothing else renders or pushes a wizard.
 """
 
+import hashlib
 from collections.abc import Callable
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -28,6 +30,32 @@ LOOKUP = "telephony/_lookup.html"
 # Apps above telephony add to the wizard's context (call reports add the call's shared note):
 # (call, fresh) -> extra context; `fresh` is a call that just started, with nothing of its own yet.
 context_providers: list[Callable[[Call, bool], dict]] = []
+
+
+def call_version(call: Call) -> str:
+    """A short fingerprint of what a call's wizard shows live: the tab compares it with the
+    heartbeat's (telephony.live.consumers) and re-syncs when a push was lost."""
+
+    def stamp(when: datetime | None) -> str:
+        return f"{when.timestamp():.6f}" if when else ""
+
+    facts = (
+        str(call.state),  # a choice member right after a change, a plain str once read back
+        bool(call.muted),
+        stamp(call.answered_at),
+        stamp(call.ended_at),
+        str(call.result),
+        call.customer_id,
+        call.contact_id,
+        bool(call.lookup_outcome),
+    )
+    return hashlib.blake2s(repr(facts).encode(), digest_size=4).hexdigest()
+
+
+def live_call_versions(user_id: int) -> dict[str, str]:
+    """Heartbeat provider: "pk:version" of every live call whose wizard the user's tabs show."""
+    calls = Call.objects.live().filter(resource__user_id=user_id, popped_up_at__isnull=False)
+    return {"calls": " ".join(f"{call.pk}:{call_version(call)}" for call in calls.order_by("pk"))}
 
 
 def _listening(resource: Resource | None) -> bool:
@@ -75,6 +103,7 @@ def wizard_context(
         "note": None,
         "report_url": _report_url(call),
         "lookup": None,
+        "version": call_version(call),
     }
     for provider in context_providers:
         context.update(provider(call, fresh))
@@ -89,10 +118,16 @@ def _lookup_context(call: Call, *, full: bool) -> dict:
     if full:
         context = lookup_region_context(call)
         return {key: context[key] for key in context if key not in ("call", "oob")}
-    outcome = reverse_lookup.cached_lookup(
+    return {"lookup": known_lookup(call)}
+
+
+def known_lookup(call: Call) -> LookupOutcome | None:
+    """What the reverse lookup found for the call: kept on the call, else the cache."""
+    if call.lookup_outcome:
+        return LookupOutcome.from_cache(call.lookup_outcome)
+    return reverse_lookup.cached_lookup(
         entity_id=call.entity_id, number=call.caller_number, default_region=call.entity.default_region
     )
-    return {"lookup": outcome}
 
 
 def lookup_region_context(
@@ -100,9 +135,7 @@ def lookup_region_context(
 ) -> dict:
     """Context of the lookup region: the answer with the create-from-caller panel, or "running"."""
     if outcome is None and not retrying:
-        outcome = reverse_lookup.cached_lookup(
-            entity_id=call.entity_id, number=call.caller_number, default_region=call.entity.default_region
-        )
+        outcome = known_lookup(call)
     context = {"call": call, "lookup": outcome, "retrying": retrying, "oob": oob}
     if outcome is not None and not retrying:
         context.update(panel_context(entity=call.entity, call=call, lookup=outcome))
@@ -126,6 +159,15 @@ def live_parts_html(call: Call) -> str:
     """The regions that follow RingCentral's events (status line and buttons), as OOB swaps."""
     context = wizard_context(call, oob=True, full=False)
     return render_to_string(f"{WIZARD}#status", context) + render_to_string(f"{WIZARD}#controls", context)
+
+
+def resync_html(call: Call) -> str:
+    """A tab catching up on a wizard it has: the live parts, and the lookup's answer if it came
+    while the tab could not be told."""
+    html = live_parts_html(call)
+    if call.lookup_outcome and not (call.customer_id or call.contact_id):
+        html += lookup_html(call, outcome=known_lookup(call))
+    return html
 
 
 def lookup_html(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> str:

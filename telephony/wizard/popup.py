@@ -16,7 +16,7 @@ from django.utils import timezone
 from telephony.models import Call
 from telephony.wizard import composer
 from telephony.wizard.matching import apply_match, colleague_for, record_matches
-from telephony.wizard.tasks import reverse_lookup_task
+from telephony.wizard.tasks import queue_lookup
 
 
 def _listening(call: Call) -> bool:
@@ -60,4 +60,4 @@ def pop_up(call: Call) -> None:
         )
         composer.push_popup(call, matches=matches)
         if not matches and not call.other_extension_id:
-            transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk), robust=True)
+            queue_lookup(call)

@@ -272,6 +272,23 @@ def cache_key(entity_id: int, number_e164: str) -> str:
     return f"reverse-lookup:v{CACHE_VERSION}:{entity_id}:{number_e164}"
 
 
+def _cache_get(key: str) -> dict | None:
+    # The cache is Redis in production: when it is down, a lookup asks the providers again and a
+    # render shows what the call keeps (Call.lookup_outcome) rather than failing the page.
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Cache unavailable; reverse lookup not read from it", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: dict, ttl: int) -> None:
+    try:
+        cache.set(key, value, ttl)
+    except Exception:
+        logger.warning("Cache unavailable; reverse lookup not cached", exc_info=True)
+
+
 def _run_providers(number_e164: str) -> LookupOutcome:
     results, failed, retryable = [], [], False
     for provider in providers():
@@ -301,13 +318,13 @@ def lookup_caller(*, entity_id: int, number: str) -> LookupOutcome:
     if parsed is None or not is_e164(parsed.e164):
         return LookupOutcome(status=NOTHING, number=(number or "").strip()[:40])
     key = cache_key(entity_id, parsed.e164)
-    cached = cache.get(key)
+    cached = _cache_get(key)
     if cached is not None:
         return LookupOutcome.from_cache(cached)
     outcome = _run_providers(parsed.e164)
     if not outcome.failed:
         ttl = settings.REVERSE_LOOKUP_HIT_TTL if outcome.status == FOUND else settings.REVERSE_LOOKUP_MISS_TTL
-        cache.set(key, outcome.to_cache(), ttl)
+        _cache_set(key, outcome.to_cache(), ttl)
     return outcome
 
 
@@ -316,5 +333,5 @@ def cached_lookup(*, entity_id: int, number: str, default_region: str = "US") ->
     parsed = try_normalize(number or "", default_region)
     if parsed is None:
         return None
-    cached = cache.get(cache_key(entity_id, parsed.e164))
+    cached = _cache_get(cache_key(entity_id, parsed.e164))
     return LookupOutcome.from_cache(cached) if cached is not None else None

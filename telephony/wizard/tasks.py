@@ -2,8 +2,10 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
-from telephony.wizard.unknown_caller import call_lookup_run
+from telephony.models import Call
+from telephony.wizard.unknown_caller import call_lookup_run, claim_stale_lookups, lookup_queued
 
 
 @shared_task
@@ -23,3 +25,20 @@ def reverse_lookup_task(call_id: int, attempt: int = 0) -> str | None:
         # re-raises Retry into the caller, which here is the webhook's on-commit hook.
         reverse_lookup_task.apply_async(args=[call_id, attempt + 1], countdown=min(2 ** (attempt + 1), 60))
     return outcome.status
+
+
+def queue_lookup(call: Call) -> None:
+    """Date the call's lookup and queue it once the surrounding transaction commits."""
+    lookup_queued(call)
+    # robust: with the broker down the request still succeeds; the lookup stays dated and
+    # requeue_lookups_task queues it again.
+    transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk), robust=True)
+
+
+@shared_task
+def requeue_lookups_task() -> int:
+    """Beat: queue again the reverse lookups lost while Redis or the worker was down."""
+    stale = claim_stale_lookups()
+    for call_id in stale:
+        reverse_lookup_task.delay(call_id)
+    return len(stale)

@@ -21,15 +21,19 @@ def call_wizard(request: EntityRequest, pk: int) -> HttpResponse:
 @entity_required
 @require_GET
 def live_calls(request: EntityRequest) -> HttpResponse:
-    """After the live socket (re)opens: current state for the wizards the tab has, new ones appended."""
-    have = {int(pk) for pk in request.GET.get("have", "").split(",") if pk.isdigit()}
+    """A tab re-syncing (socket reopened, a version it lacks): current state for the wizards it
+    has, new ones appended, none for those the user closed."""
+    have, closed = (
+        {int(pk) for pk in request.GET.get(name, "").split(",") if pk.isdigit()}
+        for name in ("have", "closed")
+    )
     calls = (
         Call.objects.for_entity(request.entity)
         .filter(resource=request.resource)
         .select_related("resource", "customer", "contact__customer")
     )
-    html = [composer.live_parts_html(call) for call in calls.filter(pk__in=have)]
-    missing = calls.live().filter(popped_up_at__isnull=False).exclude(pk__in=have)
+    html = [composer.resync_html(call) for call in calls.filter(pk__in=have)]
+    missing = calls.live().filter(popped_up_at__isnull=False).exclude(pk__in=have | closed)
     html += [composer.popup_html(call) for call in missing]
     return HttpResponse("".join(html))
 
