@@ -1,6 +1,7 @@
 """Attach the signed-in user's company entity to each request as `request.entity`."""
 
 from crm.models import Resource
+from crm.phones import home_region
 
 
 class CurrentEntityMiddleware:
@@ -16,4 +17,5 @@ class CurrentEntityMiddleware:
             if resource is not None:
                 request.resource = resource
                 request.entity = resource.entity
-        return self.get_response(request)
+        with home_region(request.entity.default_region if request.entity else "US"):
+            return self.get_response(request)
