@@ -59,7 +59,7 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     page.locator("a.dial-link", has_text="(212) 555-0100").click()
     dialog = page.locator("#dial-dialog")
     expect(dialog.locator(".dial-question")).to_have_text(
-        "Call ACME Corp at +1 212-555-0100 from your desk phone?"
+        "Call ACME Corp at (212) 555-0100 from your desk phone?"
     )
     screenshot(page, "outbound/1-confirm-dialog", full_page=False)
     assert simulator.control.calls() == []  # nothing is dialled before the confirmation
@@ -67,7 +67,7 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     expect(page.locator("#dial-dialog")).to_have_count(0)
 
     expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone +1 212-555-0100")
+    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone (212) 555-0100")
     expect(state(page)).to_have_text("Ringing")  # RingCentral's events reached the row made on click
     expect(state(second_tab)).to_have_text("Ringing")
     [placed] = simulator.control.calls(live=True)
@@ -111,7 +111,7 @@ def test_calls_that_cannot_be_placed_say_why_in_plain_words(
     page.goto(f"{live_app.url}/contacts/{office.contacts.get().pk}/")
     simulator.stop()  # RingCentral is down
     page.locator("a.dial-link", has_text="514.555.0142").click()
-    expect(page.locator("#dial-dialog .dial-question")).to_contain_text("Call Jane Smith at +1 514-555-0142")
+    expect(page.locator("#dial-dialog .dial-question")).to_contain_text("Call Jane Smith at (514) 555-0142")
     page.get_by_role("button", name="Call", exact=True).click()
     expect(page.locator("#dial-dialog .error")).to_have_text(
         "RingCentral is not answering right now, so the call was not placed. Try again in a moment."
@@ -182,5 +182,5 @@ def test_an_outbound_call_nobody_answers_ends_as_no_answer(
 
     wizard(page).locator(".caller-number a.dial-link").click()  # try again from the wizard
     expect(page.locator("#dial-dialog .dial-question")).to_have_text(
-        "Call Jane Smith at +1 514-555-0142 from your desk phone?"
+        "Call Jane Smith at (514) 555-0142 from your desk phone?"
     )

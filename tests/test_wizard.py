@@ -88,9 +88,9 @@ async def test_a_customer_calling_pops_the_wizard_with_the_customer_and_the_matc
     container = html.select_one("#call-wizards[hx-swap-oob=beforeend]")
     wizard = container.select_one("aside.wizard")
     assert text(wizard.select_one(".caller-name")) == "ACME Corp (C-1000)"
-    assert text(wizard.select_one(".caller-number")) == "+1 212-555-0100"
+    assert text(wizard.select_one(".caller-number")) == "(212) 555-0100"
     assert text(wizard.select_one(".state-badge")) == "Ringing"
-    assert "Customer ACME Corp — matched on Main phone +1 212-555-0100" in text(
+    assert "Customer ACME Corp — matched on Main phone (212) 555-0100" in text(
         wizard.select_one("[data-panel=caller]")
     )
     assert wizard.select_one("[data-action=answer]") is not None
@@ -105,7 +105,7 @@ async def test_a_contact_calling_shows_the_contact_and_a_customer_tab(entity, ac
         wizard = (await desk.pushed()).select_one("aside.wizard")
     tabs = [text(t) for t in wizard.select("[data-tab]")]
     assert tabs[:2] == ["Contact", "Customer"]
-    assert "Contact of ACME Corp — matched on Mobile phone +1 514-555-0142" in text(
+    assert "Contact of ACME Corp — matched on Mobile phone (514) 555-0142" in text(
         wizard.select_one("[data-panel=caller]")
     )
     assert "ACME Corp" in text(wizard.select_one("[data-panel=customer]"))
