@@ -4,7 +4,7 @@ from django.shortcuts import render
 from callreports import views as call_history
 from callreports import views_actions as call_reports
 from crm.access import entity_required, get_contact_for_user, get_customer_for_user
-from crm.search import search_customers
+from crm.search import search_customers, why_matched
 
 
 def account_tabs(customer) -> list[dict]:
@@ -17,6 +17,9 @@ def customer_list(request):
     query = request.GET.get("q", "")
     customers = search_customers(entity=request.entity, query=query).prefetch_related("phone_numbers")
     page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    why = why_matched(entity=request.entity, query=query, customers=list(page.object_list))
+    for customer in page.object_list:
+        customer.why = why.get(customer.pk)
     context = {"page": page, "query": query}
     template = "crm/customer_list.html#results" if request.htmx else "crm/customer_list.html"
     return render(request, template, context)
