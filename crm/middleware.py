@@ -1,7 +1,7 @@
 """Attach the signed-in user's company entity to each request as `request.entity`."""
 
 from crm.models import Resource
-from crm.phones import home_region
+from crm.numbers import home_region
 
 
 class CurrentEntityMiddleware:

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from crm.models import Contact, Customer, Entity, PhoneNumber
-from crm.phones import try_normalize
+from crm.numbers import try_normalize
 
 MIN_SUFFIX_DIGITS = 4
 _PHONE_TEXT = re.compile(r"^[\d\s().+\-/]+$")

@@ -3,7 +3,7 @@ every page, in the wizard and in pushes (see crm.phones.display)."""
 
 from django import template
 
-from crm.phones import display
+from crm.numbers import display
 
 register = template.Library()
 
