@@ -98,3 +98,19 @@ def find_callers(entity: Entity, number: str) -> list[CallerMatch]:
         elif phone.contact_id and phone.contact.is_active and phone.contact.customer.is_active:
             contacts.append(CallerMatch("contact", phone.contact, phone.contact.customer, phone))
     return customers + contacts
+
+
+def primary_match(matches: list[CallerMatch]) -> CallerMatch | None:
+    """The record a call opens on, or None when a person must choose.
+
+    One match is that match. Customers come first: when a customer's own number matches and every
+    other match is one of that customer's contacts (the front desk on the main line), the call is
+    the customer's and the contacts are listed beneath it. Matches that belong to different
+    customers, or only to contacts, are for the person to choose from.
+    """
+    if len(matches) == 1:
+        return matches[0]
+    own = [m for m in matches if m.kind == "customer"]
+    if len(own) == 1 and all(m.customer.pk == own[0].customer.pk for m in matches):
+        return own[0]
+    return None

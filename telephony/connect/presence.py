@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crm.models import Resource
-from crm.phones import find_callers
+from crm.phones import find_callers, primary_match
 from telephony import ringcentral as rc
 from telephony.live import push
 from telephony.models import Call, Subscription
@@ -161,9 +161,8 @@ def match_unrung_call(call: Call, rang_first_time: bool) -> None:
         return
     if call.customer_id or call.contact_id or call.other_extension_id or not call.from_number:
         return
-    matches = find_callers(call.entity, call.from_number)
-    if len(matches) == 1:
-        match = matches[0]
+    match = primary_match(find_callers(call.entity, call.from_number))
+    if match is not None:
         Call.objects.filter(pk=call.pk).update(
             customer=match.customer, contact=match.contact, matched_on=match.source
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from crm.models import Resource
-from crm.phones import CallerMatch, find_callers
+from crm.phones import CallerMatch, find_callers, primary_match
 from telephony.models import Call
 
 
@@ -69,6 +69,6 @@ def match_unrung_call(call: Call, rang_first_time: bool) -> None:
         return
     if call.customer_id or call.contact_id or call.other_extension_id:
         return
-    matches = record_matches(call)
-    if len(matches) == 1:
-        save_match(call, matches[0])
+    chosen = primary_match(record_matches(call))
+    if chosen is not None:
+        save_match(call, chosen)
