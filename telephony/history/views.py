@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from telephony.history.connector import (
     connector_status,
     mapping_rows,
     save_mapping,
+    sync_progress_html,
     user_extensions,
 )
 from telephony.history.tasks import sync_call_log_task
@@ -150,6 +151,9 @@ def connector_sync(request):
         queued = True
     else:
         queued = False
+    if request.htmx and request.htmx.target == "sync-progress":
+        sync.refresh_from_db()
+        return HttpResponse(sync_progress_html(sync, queued=queued, not_connected=not queued))
     if request.htmx:
         sync.refresh_from_db()
         return render(request, "telephony/connector.html#sync-status", {"sync": sync, "queued": queued})
