@@ -61,7 +61,9 @@ def test_it_shows_the_accounts_calls_and_plays_a_recording(
     page.get_by_role("button", name="Sync now").click()
     progress = page.locator("#sync-progress")
     expect(progress).to_contain_text("Sync finished")
-    expect(progress).to_have_text(re.compile(r"Sync finished [\d:]+: 1 page, \d+ records? fetched, \d+ new, "))
+    expect(progress).to_have_text(
+        re.compile(r"Sync finished [\d:]+: 1 page, \d+ records? fetched, \d+ new, ")
+    )
     page.wait_for_timeout(500)  # the summary stays
     expect(progress).to_contain_text("Sync finished")
     screenshot(page, "calls-tab-synced")
