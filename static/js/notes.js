@@ -33,11 +33,13 @@
     elt.dataset.sending = event.detail.parameters.text !== undefined ? event.detail.parameters.text : elt.value;
   });
 
-  // The answer to a save (or a push) replaced the state line: a saved version becomes the base.
+  // The answer to this tab's save replaced the state line: the saved version becomes the base.
+  // (A pushed state line is another tab's save: the sync element says what it means here.)
   function stateChanged(state) {
     var textarea = box(callIdOf(state));
-    if (!textarea || state.querySelector("[data-note-conflict]")) return;
-    var version = Number(state.dataset.version || 0);
+    var body = state.querySelector(".note-state-body");
+    if (!textarea || !body || state.querySelector("[data-note-conflict]")) return;
+    var version = Number(body.dataset.version || 0);
     if (textarea.dataset.sending !== undefined && version >= Number(textarea.dataset.version || 0)) {
       textarea.dataset.saved = textarea.dataset.sending;
       delete textarea.dataset.sending;
@@ -66,15 +68,19 @@
     var elt = event.detail && (event.detail.elt || event.target);
     if (!elt || !elt.matches) return;
     if (elt.matches("[data-note-sync]")) synced(elt);
-    if (elt.matches(".note-state")) stateChanged(elt);
   }
   document.addEventListener("htmx:oobAfterSwap", swapped);
+  // A conflict on screen waits for the person's choice: another tab's "Saved" line, pushed a
+  // moment later, must not hide it (their choice re-checks against the newest version anyway).
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.matches && target.matches(".note-state") && target.querySelector("[data-note-conflict]")) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var state = event.detail.target;
-    if (state && state.id && /-note-state$/.test(state.id)) {
-      var fresh = document.getElementById(state.id);
-      if (fresh) stateChanged(fresh);
-    }
+    if (state && state.id && /-note-state$/.test(state.id)) stateChanged(state);
   });
 
   document.addEventListener("click", function (event) {
@@ -89,11 +95,12 @@
       textarea.value = !theirs ? "" : theirs.dataset.text !== undefined ? theirs.dataset.text : theirs.textContent;
       textarea.dataset.saved = textarea.value;
       count(textarea);
-      state.textContent = "Showing the newer notes.";
+      state.innerHTML = '<span class="note-state-body" data-version="' + choice.dataset.version + '">Showing the newer notes.</span>';
       textarea.focus();
     } else {
       htmx.ajax("POST", textarea.getAttribute("hx-post"), {
-        source: textarea, target: "#" + state.id, swap: "outerHTML", values: { text: textarea.value },
+        source: textarea, target: "#" + state.id, swap: "innerHTML", select: "#" + state.id + " > *",
+        values: { text: textarea.value },
       });
     }
   });
