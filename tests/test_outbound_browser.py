@@ -70,6 +70,9 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone (212) 555-0100")
     expect(state(page)).to_have_text("Ringing")  # RingCentral's events reached the row made on click
     expect(state(second_tab)).to_have_text("Ringing")
+    expect(wizard(page).locator(".ring-out-hint")).to_have_text(
+        "Your desk phone rings first: pick it up and RingCentral connects you."
+    )
     [placed] = simulator.control.calls(live=True)
     assert placed["session"]["origin"]["type"] == "RingOut"
     screenshot(page, "outbound/2-outbound-wizard-ringing", full_page=False)
