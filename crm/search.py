@@ -18,6 +18,7 @@ from crm.models import Contact, Customer, Entity, PhoneNumber
 from crm.numbers import try_normalize
 
 MIN_SUFFIX_DIGITS = 4
+MAX_RESULTS = 1000
 _PHONE_TEXT = re.compile(r"^[\d\s().+\-/]+$")
 
 
@@ -61,17 +62,15 @@ def _matching_ids_sql(entity: Entity, terms: Terms) -> tuple[str, list]:
     """One SELECT of customer ids per way of matching, combined with UNION."""
     parts: list[str] = []
     params: list = []
-    if terms.words and not terms.suffix:
+    if not terms.suffix:  # four digits and more, nothing else, are a phone number's last digits
         parts.append("SELECT id FROM crm_customer WHERE entity_id = %s AND upper(name) LIKE %s")
         params += [entity.pk, _like(terms.text.upper())]
-        parts.append("SELECT id FROM crm_customer WHERE entity_id = %s AND upper(account_number) = %s")
-        params += [entity.pk, terms.text.upper()]
+    parts.append("SELECT id FROM crm_customer WHERE entity_id = %s AND upper(account_number) = %s")
+    params += [entity.pk, terms.text.upper()]
+    if terms.words and not terms.digits:
         names = " AND ".join(["(upper(first_name) LIKE %s OR upper(last_name) LIKE %s)"] * len(terms.words))
         parts.append(f"SELECT customer_id FROM crm_contact WHERE entity_id = %s AND is_active AND {names}")  # noqa: S608
         params += [entity.pk, *[p for word in terms.words for p in (_like(word), _like(word))]]
-    elif terms.text.isdigit():  # an all-digit account number
-        parts.append("SELECT id FROM crm_customer WHERE entity_id = %s AND upper(account_number) = %s")
-        params += [entity.pk, terms.text]
     if terms.suffix:
         parts.append(
             "SELECT coalesce(p.customer_id, k.customer_id) FROM crm_phonenumber p "
@@ -94,11 +93,23 @@ def search_customers(*, entity: Entity, query: str, include_inactive: bool = Fal
     customers = Customer.objects.for_entity(entity)
     if not include_inactive:
         customers = customers.filter(is_active=True)
+    if not (query or "").strip():
+        return customers.order_by("name", "pk")
+    ids = matching_customer_ids(entity=entity, query=query, include_inactive=include_inactive)
+    return customers.filter(pk__in=ids).order_by("name", "pk")
+
+
+def matching_customer_ids(*, entity: Entity, query: str, include_inactive: bool = False) -> list[int]:
+    """The ids of the matching customers in list order (by name), at most MAX_RESULTS (a person
+    narrows a search rather than pages through thousands). One statement: a page of them is then
+    a primary-key lookup, and their number is the length of the list, no second search."""
     terms = read_query(query, entity.default_region)
-    if not terms.text:
-        return customers
+    customers = Customer.objects.for_entity(entity)
+    if not include_inactive:
+        customers = customers.filter(is_active=True)
     sql, params = _matching_ids_sql(entity, terms)
-    return customers.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (identifiers fixed, values bound)
+    matching = customers.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (identifiers fixed, values bound)
+    return list(matching.order_by("name", "pk").values_list("pk", flat=True)[:MAX_RESULTS])
 
 
 def why_matched(*, entity: Entity, query: str, customers: list[Customer]) -> dict[int, Why]:
@@ -116,13 +127,22 @@ def why_matched(*, entity: Entity, query: str, customers: list[Customer]) -> dic
             )
         for contact in contacts.order_by("last_name", "first_name")[:200]:
             found[contact.customer_id].contacts.append(contact)
-    if terms.suffix or terms.e164:
-        phones = PhoneNumber.objects.filter(entity=entity).select_related("contact")
-        phones = phones.filter(customer_id__in=ids) | phones.filter(contact__customer_id__in=ids)
-        for phone in phones.extra(  # noqa: S610 (bound parameters)
-            where=["(reverse(crm_phonenumber.e164) LIKE %s OR crm_phonenumber.e164 = %s)"],
-            params=[_reversed_prefix(terms.suffix or terms.digits or "-"), terms.e164],
-        )[:200]:
-            owner = phone.customer_id or phone.contact.customer_id
+    for phone in _matching_phones(entity, terms):
+        owner = phone.customer_id or phone.contact.customer_id
+        if owner in found:
             found[owner].phones.append(phone)
     return found
+
+
+def _matching_phones(entity: Entity, terms: Terms) -> list[PhoneNumber]:
+    """The numbers that matched, each through its own index (an OR would scan them all)."""
+    phones = PhoneNumber.objects.filter(entity=entity).select_related("contact")
+    matched: dict[int, PhoneNumber] = {}
+    if terms.suffix:
+        suffix = phones.extra(
+            where=["reverse(crm_phonenumber.e164) LIKE %s"], params=[_reversed_prefix(terms.suffix)]
+        )  # noqa: S610 (bound parameters)
+        matched.update((p.pk, p) for p in suffix[: MAX_RESULTS * 3])
+    if terms.e164:
+        matched.update((p.pk, p) for p in phones.filter(e164=terms.e164)[:MAX_RESULTS])
+    return list(matched.values())

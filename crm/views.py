@@ -2,19 +2,27 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from crm.access import entity_required, get_contact_for_user, get_customer_for_user
-from crm.search import search_customers, why_matched
+from crm.models import Customer
+from crm.search import MAX_RESULTS, matching_customer_ids, search_customers, why_matched
 from crm.tabs import account_tabs
 
 
 @entity_required
 def customer_list(request):
     query = request.GET.get("q", "")
-    customers = search_customers(entity=request.entity, query=query).prefetch_related("phone_numbers")
-    page = Paginator(customers, 25).get_page(request.GET.get("page"))
-    why = why_matched(entity=request.entity, query=query, customers=list(page.object_list))
-    for customer in page.object_list:
-        customer.why = why.get(customer.pk)
-    context = {"page": page, "query": query}
+    if query.strip():
+        page = Paginator(matching_customer_ids(entity=request.entity, query=query), 25).get_page(
+            request.GET.get("page")
+        )
+        listed = Customer.objects.filter(pk__in=page.object_list).prefetch_related("phone_numbers")
+        page.object_list = sorted(listed, key=lambda customer: page.object_list.index(customer.pk))
+        why = why_matched(entity=request.entity, query=query, customers=page.object_list)
+        for customer in page.object_list:
+            customer.why = why.get(customer.pk)
+    else:
+        customers = search_customers(entity=request.entity, query=query).prefetch_related("phone_numbers")
+        page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "capped": len(page.paginator.object_list) == MAX_RESULTS}
     template = "crm/customer_list.html#results" if request.htmx else "crm/customer_list.html"
     return render(request, template, context)
 
