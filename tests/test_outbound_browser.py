@@ -113,7 +113,7 @@ def test_calls_that_cannot_be_placed_say_why_in_plain_words(
 
     page.goto(f"{live_app.url}/contacts/{office.contacts.get().pk}/")
     simulator.stop()  # RingCentral is down
-    page.locator("a.dial-link", has_text="514.555.0142").click()
+    page.locator("a.dial-link", has_text="(514) 555-0142").click()
     expect(page.locator("#dial-dialog .dial-question")).to_contain_text("Call Jane Smith at (514) 555-0142")
     page.get_by_role("button", name="Call", exact=True).click()
     expect(page.locator("#dial-dialog .error")).to_have_text(
@@ -169,7 +169,7 @@ def test_an_outbound_call_nobody_answers_ends_as_no_answer(
     page = logged_in_page(alice.user)
     expect(page.locator("#phone-icon")).to_have_attribute("data-state", "listening")
     page.goto(f"{live_app.url}/contacts/{office.contacts.get().pk}/")
-    page.locator("a.dial-link", has_text="514.555.0142").click()
+    page.locator("a.dial-link", has_text="(514) 555-0142").click()
     page.get_by_role("button", name="Call", exact=True).click()
     expect(wizard(page).locator(".caller-name")).to_have_text("Jane Smith")
     expect(wizard(page)).to_contain_text("Contact of ACME Corp")
