@@ -27,7 +27,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy
+	DEBUG=1 $(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
 smoke: setup

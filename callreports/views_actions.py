@@ -1,8 +1,12 @@
 """Call reports (actions): My actions, detail and edit, the wizard's Call Report form, call notes,
 and the customer account's Call reports tab. Every row is reached through the user's entity."""
 
+from typing import Any, cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,21 +18,23 @@ from callreports import services
 from callreports.forms import ActionForm
 from callreports.models import Action, CallNote
 from crm import tabs
-from crm.access import entity_required, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_customer_for_user
+from crm.models import Customer
 from telephony.access import get_call_for_user
+from telephony.models import Call
 
 FORM = "callreports/_action_form.html"
 STATUS_FILTERS = {"open": "Open", "done": "Done", "all": "All"}
 
 
-def get_action_for_user(request, pk: int) -> Action:
+def get_action_for_user(request: EntityRequest, pk: int) -> Action:
     actions = Action.objects.for_entity(request.entity).select_related(
         "assignee", "created_by", "customer", "contact", "call__note"
     )
     return get_object_or_404(actions, pk=pk)
 
 
-def can_edit(request, action: Action) -> bool:
+def can_edit(request: EntityRequest, action: Action) -> bool:
     """The assignee, the author, and whoever holds the change permission may change an action."""
     resource_id = request.resource.pk
     return resource_id in (action.assignee_id, action.created_by_id) or request.user.has_perm(
@@ -36,7 +42,14 @@ def can_edit(request, action: Action) -> bool:
     )
 
 
-def _form_context(*, form: ActionForm, form_url: str, call=None, saved=None, warnings=()) -> dict:
+def _form_context(
+    *,
+    form: ActionForm,
+    form_url: str,
+    call: Call | None = None,
+    saved: Action | None = None,
+    warnings: tuple | list = (),
+) -> dict:
     return {
         "form": form,
         "form_url": form_url,
@@ -47,13 +60,13 @@ def _form_context(*, form: ActionForm, form_url: str, call=None, saved=None, war
     }
 
 
-def _blank_form(request, *, customer, call=None) -> ActionForm:
+def _blank_form(request: EntityRequest, *, customer: Customer | None, call: Call | None = None) -> ActionForm:
     initial = {"assignee": request.resource, "contact": call.contact if call else None}
     return ActionForm(entity=request.entity, customer=customer, initial=initial)
 
 
 @entity_required
-def my_actions(request):
+def my_actions(request: EntityRequest) -> HttpResponse:
     """Actions assigned to me: open (default), done or all; overdue ones highlighted."""
     status = request.GET.get("status", "open")
     if status not in STATUS_FILTERS:
@@ -78,7 +91,7 @@ def my_actions(request):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def call_report(request, call_id: int):
+def call_report(request: EntityRequest, call_id: int) -> HttpResponse:
     """The wizard's Call Report tab: GET the form, POST to file it (answers with a fresh form)."""
     call = get_call_for_user(request, call_id)
     customer = call.customer
@@ -91,7 +104,7 @@ def call_report(request, call_id: int):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def action_create(request):
+def action_create(request: EntityRequest) -> HttpResponse:
     """A call report on its own page, optionally for a customer (?customer=<id>)."""
     customer_id = request.GET.get("customer") or request.POST.get("customer_id") or ""
     customer = get_customer_for_user(request, int(customer_id)) if customer_id.isdigit() else None
@@ -103,7 +116,9 @@ def action_create(request):
     return _create(request, form_url=form_url, customer=customer)
 
 
-def _create(request, *, form_url: str, customer, call=None):
+def _create(
+    request: EntityRequest, *, form_url: str, customer: Customer | None, call: Call | None = None
+) -> HttpResponse:
     form = ActionForm(request.POST, entity=request.entity, customer=customer)
     if form.is_valid():
         try:
@@ -135,7 +150,7 @@ def _create(request, *, form_url: str, customer, call=None):
 
 
 @entity_required
-def action_detail(request, pk: int):
+def action_detail(request: EntityRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     note = getattr(action.call, "note", None) if action.call_id else None
     context = {"action": action, "note": note, "can_edit": can_edit(request, action), "nav": "actions"}
@@ -144,7 +159,7 @@ def action_detail(request, pk: int):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def action_edit(request, pk: int):
+def action_edit(request: EntityRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     if not can_edit(request, action):
         raise PermissionDenied("Only the assignee or the author can change this action.")
@@ -170,15 +185,15 @@ def action_edit(request, pk: int):
 
 @entity_required
 @require_POST
-def call_note(request, call_id: int):
+def call_note(request: EntityRequest, call_id: int) -> HttpResponse:
     """Save a call's note; answers with the saved-state line (“Saved 10:42 by Alice”)."""
     call = get_call_for_user(request, call_id)
-    context = {"call": call}
+    context: dict[str, Any] = {"call": call}
     version = request.POST.get("version", "")
     try:
         context["note"] = services.call_note_save(
             call=call,
-            user=request.user,
+            user=cast(User, request.user),
             text=request.POST.get("text", ""),
             base_version=int(version) if version.isdigit() else None,
             from_tab=request.POST.get("tab", "")[:40],
@@ -198,13 +213,13 @@ def call_note(request, call_id: int):
     return redirect(next_url)
 
 
-def account_tabs(customer) -> list[dict]:
+def account_tabs(customer: Customer) -> list[dict]:
     """The Call reports tab on the customer account page."""
     url = reverse("callreports-customer-actions", args=[customer.pk])
     return [{"key": "call-reports", "label": "Call reports", "url": url}]
 
 
-def customer_tab_html(request, customer) -> str:
+def customer_tab_html(request: EntityRequest, customer: Customer) -> str:
     """The Call reports tab's body for a customer account (used by crm's account tabs)."""
     actions = (
         Action.objects.for_entity(request.entity)
@@ -217,14 +232,9 @@ def customer_tab_html(request, customer) -> str:
 
 
 @entity_required
-def customer_actions(request, pk: int):
+def customer_actions(request: EntityRequest, pk: int) -> HttpResponse:
     """The customer account's Call reports tab."""
     customer = get_customer_for_user(request, pk)
-    context = {
-        "customer": customer,
-        "tab": "call-reports",
-        "tab_html": customer_tab_html(request, customer),
-        "account_tabs": tabs.account_tabs(customer),
-    }
-    template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
-    return render(request, template, context)
+    return tabs.render_account_tab(
+        request, customer, tab="call-reports", tab_html=customer_tab_html(request, customer)
+    )

@@ -1,14 +1,15 @@
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from crm.access import entity_required, get_contact_for_user, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_contact_for_user, get_customer_for_user
 from crm.models import Customer
 from crm.search import MAX_RESULTS, matching_customer_ids, search_customers, why_matched
 from crm.tabs import account_tabs
 
 
 @entity_required
-def customer_list(request):
+def customer_list(request: EntityRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     if query.strip():
         page = Paginator(matching_customer_ids(entity=request.entity, query=query), 25).get_page(
@@ -28,7 +29,7 @@ def customer_list(request):
 
 
 @entity_required
-def customer_detail(request, pk: int):
+def customer_detail(request: EntityRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request, pk)
     contacts = customer.contacts.filter(is_active=True).prefetch_related("phone_numbers")
     context = {
@@ -42,7 +43,7 @@ def customer_detail(request, pk: int):
 
 
 @entity_required
-def customer_contacts(request, pk: int):
+def customer_contacts(request: EntityRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request, pk)
     contacts = customer.contacts.all().prefetch_related("phone_numbers")
     context = {
@@ -56,7 +57,7 @@ def customer_contacts(request, pk: int):
 
 
 @entity_required
-def contact_detail(request, pk: int):
+def contact_detail(request: EntityRequest, pk: int) -> HttpResponse:
     contact = get_contact_for_user(request, pk)
     return render(
         request, "crm/contact_detail.html", {"contact": contact, "phones": contact.phone_numbers.all()}

@@ -71,3 +71,12 @@ def test_it_reads_the_secret_key_from_a_mounted_file(production_env, tmp_path):
     production_env["SECRET_KEY_FILE"] = str(secret_file)
     result = manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["ten", "nan", "-1", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_stops_start_up_naming_it(production_env, value):
+    result = manage({**production_env, "RINGCENTRAL_TIMEOUT_SECONDS": value}, "check")
+    assert result.returncode != 0
+    assert (
+        "RINGCENTRAL_TIMEOUT_SECONDS" in result.stderr and "Traceback" not in result.stderr.splitlines()[-1]
+    )

@@ -1,13 +1,15 @@
 """Click-to-dial: confirm, then place the call; follow a RingOut RingCentral has not reported yet."""
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.access import entity_required, get_contact_for_user, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_contact_for_user, get_customer_for_user
 from crm.models import Resource
 from telephony import ringcentral as rc
 from telephony.access import get_call_for_user
@@ -18,7 +20,9 @@ from telephony.wizard import composer
 DIAL = "telephony/dial.html"
 
 
-def _record(request, data, key: str, getter):
+def _record(
+    request: EntityRequest, data: QueryDict, key: str, getter: Callable[[EntityRequest, int], Any]
+) -> Any:
     value = data.get(key, "")
     if not value:
         return None
@@ -29,13 +33,13 @@ def _record(request, data, key: str, getter):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def dial(request):
+def dial(request: EntityRequest) -> HttpResponse:
     """GET: the confirm dialog ("Call ACME Corp at … from your desk phone?"); POST: place the call."""
     data = request.POST if request.method == "POST" else request.GET
     customer = _record(request, data, "customer", get_customer_for_user)
     contact = _record(request, data, "contact", get_contact_for_user)
     resource = request.resource
-    context = {
+    context: dict[str, Any] = {
         "number": data.get("number", ""),
         "customer_id": customer.pk if customer else "",
         "contact_id": contact.pk if contact else "",
@@ -56,7 +60,7 @@ def dial(request):
     return render(request, f"{DIAL}#dialog" if request.htmx else DIAL, context)
 
 
-def _placed(request, target: dialling.DialTarget):
+def _placed(request: EntityRequest, target: dialling.DialTarget) -> HttpResponse:
     if request.htmx:  # the dialog goes away; the wizard arrives in every tab through the socket
         return HttpResponse("")
     messages.success(request, f"Calling {target.name or target.display_number}…")
@@ -66,7 +70,7 @@ def _placed(request, target: dialling.DialTarget):
 
 @entity_required
 @require_GET
-def ring_out_status(request, pk: int):
+def ring_out_status(request: EntityRequest, pk: int) -> HttpResponse:
     """Polled by the wizard while a RingOut is dialling and RingCentral has sent no event for it."""
 
     call = get_call_for_user(request, pk, own=True)

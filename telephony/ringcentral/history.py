@@ -52,11 +52,13 @@ def call_log_pages(
     `account_level` needs an admin token (company call log); otherwise the token owner's own log.
     Give either the window (date_from and date_to) or a `start_url`.
     """
-    if not start_url and (date_from is None or date_to is None):
-        raise ValueError("call_log_pages needs date_from and date_to, or a start_url to resume from.")
-    url: str | None = start_url or call_log_url(
-        date_from=date_from, date_to=date_to, view=view, per_page=per_page, account_level=account_level
-    )
+    url: str | None = start_url
+    if not url:
+        if date_from is None or date_to is None:
+            raise ValueError("call_log_pages needs date_from and date_to, or a start_url to resume from.")
+        url = call_log_url(
+            date_from=date_from, date_to=date_to, view=view, per_page=per_page, account_level=account_level
+        )
     while url:
         try:
             body = get_json(session, url)
@@ -94,7 +96,7 @@ class RecordingStream:
     def __enter__(self) -> "RecordingStream":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -105,7 +107,7 @@ def recording_content(
     seeking; the answer is then 206 with Content-Range. `content_uri` (from the call log) is used
     when it points at RingCentral's hosts; otherwise the media host is derived from the server."""
     url = content_uri if content_uri and same_host(content_uri, session.connector.server_url) else ""
-    url = url or _media_url(session.connector.server_url, f"{RECORDING_PATH}/{recording_id}/content")
+    url = url or media_url(session.connector.server_url, f"{RECORDING_PATH}/{recording_id}/content")
     headers = {"Accept": "audio/*"}
     if range_header:
         headers["Range"] = range_header
@@ -113,8 +115,8 @@ def recording_content(
     return RecordingStream(response.response())
 
 
-def _media_url(server_url: str, path: str) -> str:
-    # Recording content must be fetched from the media host on the real RingCentral.
+def media_url(server_url: str, path: str) -> str:
+    # Recording and message content must be fetched from the media host on the real RingCentral.
     parts = urlsplit(server_url)
     host = MEDIA_HOSTS.get(parts.hostname or "", parts.netloc)
     return urlunsplit((parts.scheme, host, path, "", ""))

@@ -8,11 +8,21 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 
-def _str(value) -> str:
+def as_dict(value: object) -> dict:
+    """A JSON object from RingCentral, or {} when the field is missing or of another shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list:
+    """A JSON array from RingCentral, or [] when the field is missing or of another shape."""
+    return value if isinstance(value, list) else []
+
+
+def _str(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _when(value) -> datetime | None:
+def _when(value: object) -> datetime | None:
     if not value:
         return None
     parsed = parse_datetime(str(value).replace("+0000", "+00:00"))
@@ -167,12 +177,20 @@ class CallParty:
     extension_id: str
     from_: CallEndpoint
     to: CallEndpoint
+    # A `Gone` party's replacement (warm transfer): RingCentral's fixture names the "s-…" id
+    # `sessionId`, its schema `telephonySessionId`; either is read.
+    peer_telephony_session_id: str = ""
+    peer_party_id: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallParty":
         status = data.get("status") or {}
         owner = data.get("owner") or {}
+        raw_peer = status.get("peerId")
+        peer: dict = raw_peer if isinstance(raw_peer, dict) else {}
         return cls(
+            peer_telephony_session_id=_str(peer.get("telephonySessionId") or peer.get("sessionId")),
+            peer_party_id=_str(peer.get("partyId")),
             id=_str(data.get("id")),
             status_code=_str(status.get("code")),
             status_reason=_str(status.get("reason")),
@@ -215,10 +233,19 @@ class CallLogLeg:
     from_: CallEndpoint
     to: CallEndpoint
     extension_id: str
+    telephony_session_id: str = ""
+    party_id: str = ""
+    # Warm transfer: the other call of the pair (the consult call, or the call that was held).
+    transfer_target_session_id: str = ""
+    transferee_session_id: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallLogLeg":
         return cls(
+            telephony_session_id=_str(data.get("telephonySessionId")),
+            party_id=_str(data.get("partyId")),
+            transfer_target_session_id=_str((data.get("transferTarget") or {}).get("telephonySessionId")),
+            transferee_session_id=_str((data.get("transferee") or {}).get("telephonySessionId")),
             leg_type=_str(data.get("legType")),
             direction=_str(data.get("direction")),
             action=_str(data.get("action")),
@@ -250,10 +277,14 @@ class CallLogRecord:
     recording_content_uri: str
     last_modified_time: datetime | None
     legs: list[CallLogLeg]
+    # The voicemail (or fax) left on this call: `message.id` in the message store, and its type.
+    message_id: str = ""
+    message_type: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallLogRecord":
         recording = data.get("recording") or {}
+        message = as_dict(data.get("message"))
         return cls(
             id=_str(data.get("id")),
             session_id=_str(data.get("sessionId")),
@@ -271,6 +302,8 @@ class CallLogRecord:
             recording_content_uri=_str(recording.get("contentUri")),
             last_modified_time=_when(data.get("lastModifiedTime")),
             legs=[CallLogLeg.from_api(leg) for leg in data.get("legs") or []],
+            message_id=_str(message.get("id")),
+            message_type=_str(message.get("type")),
         )
 
 
