@@ -120,7 +120,9 @@ def why_matched(*, entity: Entity, query: str, customers: list[Customer]) -> dic
     if not ids or not terms.text:
         return found
     if terms.words and not terms.suffix:
-        contacts = Contact.objects.filter(entity=entity, customer_id__in=ids, is_active=True)
+        contacts: QuerySet[Contact] = Contact.objects.filter(
+            entity=entity, customer_id__in=ids, is_active=True
+        )
         for word in terms.words:
             contacts = contacts.extra(  # noqa: S610 (bound parameters)
                 where=["(upper(first_name) LIKE %s OR upper(last_name) LIKE %s)"], params=[_like(word)] * 2
@@ -128,7 +130,7 @@ def why_matched(*, entity: Entity, query: str, customers: list[Customer]) -> dic
         for contact in contacts.order_by("last_name", "first_name")[:200]:
             found[contact.customer_id].contacts.append(contact)
     for phone in _matching_phones(entity, terms):
-        owner = phone.customer_id or phone.contact.customer_id
+        owner = phone.customer_id or (phone.contact.customer_id if phone.contact else None)
         if owner in found:
             found[owner].phones.append(phone)
     return found
