@@ -3,7 +3,7 @@
 "555-0100"), which finds the customers of the contacts too.
 
 Each way of matching is one index-served query (trigram indexes on the upper-cased names, a
-btree on the reversed E.164 digits for suffixes, see crm/migrations/0003_search_indexes.py);
+btree on the reversed E.164 digits for suffixes, see crm/migrations/0004_search_indexes.py);
 their customer ids are combined with UNION inside one statement, so a search costs a few index
 scans whatever the number of stored rows.
 """

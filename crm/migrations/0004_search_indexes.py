@@ -18,7 +18,7 @@ INDEXES = {
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0002_resource_phone_settings")]
+    dependencies = [("crm", "0003_resource_open_wizard_for_placed_calls")]
 
     operations = [
         TrigramExtension(),  # a trusted extension since PostgreSQL 13: the database owner may create it
