@@ -14,6 +14,9 @@ class CallNote(models.Model):
     entity = models.ForeignKey("crm.Entity", on_delete=models.PROTECT, related_name="call_notes")
     call = models.OneToOneField("telephony.Call", on_delete=models.CASCADE, related_name="note")
     text = models.TextField(blank=True)
+    # Raised by one on every change; a save names the version it started from, so an edit made
+    # on older text is refused as a conflict instead of silently overwriting newer text.
+    version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

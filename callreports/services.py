@@ -109,12 +109,25 @@ def _notify_assignee(action: Action, *, by: Resource) -> None:
     push.send_html(user_id=action.assignee.user_id, html=html)
 
 
+class NoteConflict(Exception):
+    """The note changed since the version the editor started from; `newer` is what is stored."""
+
+    def __init__(self, newer: CallNote) -> None:
+        super().__init__(f"Call notes changed (now version {newer.version})")
+        self.newer = newer
+
+
 @transaction.atomic
-def call_note_save(*, call: Call, user: User, text: str) -> CallNote:
-    """Create or update the call's one note, recording who wrote it first and who changed it last.
+def call_note_save(
+    *, call: Call, user: User, text: str, base_version: int | None = None, from_tab: str = ""
+) -> CallNote:
+    """Create or update the call's one note, recording who wrote it first and who changed it last,
+    and show the new text in every tab of the user (`from_tab`: the tab that typed it).
 
     The user must belong to the call's entity (their resource's entity); notes are kept to
-    MAX_NOTE_LENGTH characters (ValidationError beyond, nothing saved).
+    MAX_NOTE_LENGTH characters (ValidationError beyond, nothing saved). `base_version` is the
+    version the text was edited from: if the note has changed since, NoteConflict (nothing saved)
+    unless the stored text is the same anyway. None skips the check (a plain form post).
     """
     resource = Resource.objects.filter(user=user).only("entity_id").first()
     if resource is None or resource.entity_id != call.entity_id:
@@ -123,9 +136,28 @@ def call_note_save(*, call: Call, user: User, text: str) -> CallNote:
         raise ValidationError(f"Notes are limited to {MAX_NOTE_LENGTH:,} characters.")
     note, created = CallNote.objects.select_for_update().get_or_create(
         call=call,
-        defaults={"entity_id": call.entity_id, "text": text, "created_by": user, "updated_by": user},
+        defaults={
+            "entity_id": call.entity_id,
+            "text": text,
+            "created_by": user,
+            "updated_by": user,
+            "version": 1,
+        },
     )
-    if not created and note.text != text:
-        note.text, note.updated_by = text, user
-        note.save(update_fields=["text", "updated_by", "updated_at"])
+    if not created and note.text == text:
+        return note
+    if not created:
+        if base_version is not None and base_version != note.version:
+            raise NoteConflict(note)
+        note.text, note.updated_by, note.version = text, user, note.version + 1
+        note.save(update_fields=["text", "updated_by", "updated_at", "version"])
+    _push_note(note=note, user=user, from_tab=from_tab)
     return note
+
+
+def _push_note(*, note: CallNote, user: User, from_tab: str) -> None:
+    context = {"call": note.call, "note": note, "oob": True, "from_tab": from_tab}
+    html = render_to_string("callreports/actions_note.html#sync", context) + render_to_string(
+        "callreports/actions_note.html#state", context
+    )
+    push.send_html(user_id=user.pk, html=html)

@@ -41,13 +41,15 @@ def _query_without(params: QueryDict, *names: str) -> str:
 def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request, pk)
     form = history.CallFilterForm(request.GET or None, entity=request.entity)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = history.call_page(
-        customer=customer,
-        filters=filters,
-        before=request.GET.get("before", ""),
-        after=request.GET.get("after", ""),
-    )
+    if form.is_bound and not form.is_valid():  # the error, and no results that ignore the filter
+        page = history.CallPage(calls=[], newer_cursor="", older_cursor="", total=0, total_capped=False)
+    else:
+        page = history.call_page(
+            customer=customer,
+            filters=form.cleaned_data if form.is_bound else {},
+            before=request.GET.get("before", ""),
+            after=request.GET.get("after", ""),
+        )
     connected = connector_connected(request.entity.pk)
     for call in page.calls:
         call.playback = recording_availability(  # type: ignore[attr-defined]  # read by the row template
@@ -59,7 +61,7 @@ def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
         "page": page,
         "query": _query_without(request.GET, "before", "after"),
         "tab_url": reverse("callreports-customer-calls", args=[customer.pk]),
-        "health": _connector_health(request.entity) if not page.calls else None,
+        "health": _connector_health(request.entity) if not page.calls and not form.errors else None,
     }
     if request.htmx and request.htmx.target == "calls-results":
         return render(request, "callreports/calls_tab.html#results", context)

@@ -189,10 +189,17 @@ def call_note(request: EntityRequest, call_id: int) -> HttpResponse:
     """Save a call's note; answers with the saved-state line (“Saved 10:42 by Alice”)."""
     call = get_call_for_user(request, call_id)
     context: dict[str, Any] = {"call": call}
+    version = request.POST.get("version", "")
     try:
         context["note"] = services.call_note_save(
-            call=call, user=cast(User, request.user), text=request.POST.get("text", "")
+            call=call,
+            user=cast(User, request.user),
+            text=request.POST.get("text", ""),
+            base_version=int(version) if version.isdigit() else None,
+            from_tab=request.POST.get("tab", "")[:40],
         )
+    except services.NoteConflict as exc:
+        context["conflict"] = context["note"] = exc.newer
     except ValidationError as exc:
         context["note_error"] = " ".join(exc.messages)
         context["note"] = CallNote.objects.filter(call=call).first()

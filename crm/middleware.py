@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from crm.models import Resource
+from crm.numbers import home_region
 
 
 class CurrentEntityMiddleware:
@@ -21,4 +22,5 @@ class CurrentEntityMiddleware:
             if resource is not None:
                 request.resource = resource
                 request.entity = resource.entity
-        return self.get_response(request)
+        with home_region(request.entity.default_region if request.entity else "US"):
+            return self.get_response(request)

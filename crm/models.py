@@ -59,6 +59,7 @@ class Customer(models.Model):
                 fields=["entity", "account_number"], name="customer_account_number_unique"
             )
         ]
+        # crm.search's trigram and account-number indexes: crm/migrations/0004_search_indexes.py
         indexes = [models.Index(fields=["entity", "name"])]
 
     def __str__(self) -> str:
@@ -81,6 +82,7 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        # Search by a contact's name (crm.search): trigram indexes, crm/migrations/0004_search_indexes.py
 
     def __str__(self) -> str:
         return self.full_name
@@ -177,6 +179,7 @@ class PhoneNumber(models.Model):
                 name="phone_number_has_exactly_one_owner",
             )
         ]
+        # Search by the last digits (crm.search): crm/migrations/0004_search_indexes.py
         indexes = [models.Index(fields=["entity", "e164"], name="phone_entity_e164_idx")]
 
     def __str__(self) -> str:

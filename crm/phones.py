@@ -108,3 +108,19 @@ def rank_matches(phones: Iterable[PhoneNumber]) -> list[CallerMatch]:
         elif contact is not None and contact.is_active and contact.customer.is_active:
             contacts.append(CallerMatch("contact", contact, contact.customer, phone))
     return customers + contacts
+
+
+def primary_match(matches: list[CallerMatch]) -> CallerMatch | None:
+    """The record a call opens on, or None when a person must choose.
+
+    One match is that match. Customers come first: when a customer's own number matches and every
+    other match is one of that customer's contacts (the front desk on the main line), the call is
+    the customer's and the contacts are listed beneath it. Matches that belong to different
+    customers, or only to contacts, are for the person to choose from.
+    """
+    if len(matches) == 1:
+        return matches[0]
+    own = [m for m in matches if m.kind == "customer"]
+    if len(own) == 1 and all(m.customer.pk == own[0].customer.pk for m in matches):
+        return own[0]
+    return None

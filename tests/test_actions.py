@@ -361,6 +361,26 @@ def test_a_note_is_saved_with_who_and_when(staff_client, resource, colleague, ca
     assert CallNote.objects.filter(call=call).count() == 1
 
 
+def test_an_edit_of_an_older_version_is_a_conflict_that_shows_both_and_saves_nothing(
+    staff_client, resource, call
+):
+    call_note_save(call=call, user=resource.user, text="one")  # version 1
+    post = {"text": "two", "version": "1", "tab": "a"}
+    staff_client.post(f"/calls/{call.pk}/note/", post, HTTP_HX_REQUEST="true")  # version 2
+    stale = {"text": "written on version 1", "version": "1", "tab": "b"}
+    response = staff_client.post(f"/calls/{call.pk}/note/", stale, HTTP_HX_REQUEST="true")
+
+    state = soup(response).find(id=f"call-{call.pk}-note-state")
+    assert "Newer notes were saved by" in words(state) and words(state.select_one(".note-theirs")) == "two"
+    assert [b["data-version"] for b in state.select("[data-note-keep]")] == ["2", "2"]
+    note = CallNote.objects.get(call=call)
+    assert (note.text, note.version) == ("two", 2)
+    keep_mine = {"text": "written on version 1", "version": "2", "tab": "b"}
+    staff_client.post(f"/calls/{call.pk}/note/", keep_mine, HTTP_HX_REQUEST="true")
+    note.refresh_from_db()
+    assert (note.text, note.version) == ("written on version 1", 3)
+
+
 def test_a_note_too_long_is_refused_and_the_old_one_kept(staff_client, resource, call):
     call_note_save(call=call, user=resource.user, text="kept")
 

@@ -70,6 +70,8 @@ def test_the_list_shows_calls_with_the_customer_and_its_contacts_newest_first(
         call=older,
     )
     make_call(CustomerFactory(entity=customer.entity))  # another customer's call
+    resource.ringcentral_extension_number = "101"
+    resource.save()
 
     response = staff_client.get(tab(customer))
 
@@ -77,8 +79,24 @@ def test_the_list_shows_calls_with_the_customer_and_its_contacts_newest_first(
     found = rows(response)
     assert [r["id"] for r in found] == [f"call-{newer.pk}", f"call-{older.pk}"]
     first, second = (r.get_text(" ", strip=True) for r in found)
-    assert "Out" in first and "1:02:05" in first and "Jane Smith" in first and "+15145550142" in first
-    assert "In" in second and "1:15" in second and resource.display_name in second
+    assert "Out" in first and "1:02:05" in first and "Jane Smith" in first and "(514) 555-0142" in first
+    assert "+1514" not in first  # one number format: never raw E.164
+    assert "In" in second and "1:15" in second and "(212) 555-0100" in second
+    headings = [
+        th.get_text() for th in BeautifulSoup(response.content, "html.parser").select("table.calls th")
+    ]
+    assert headings == [
+        "Time",
+        "Direction",
+        "Duration",
+        "Extension",
+        "From → To",
+        "Result",
+        "Notes & reports",
+        "Recording",
+    ]
+    extension = found[1].select_one("td.extension").get_text(" ", strip=True)
+    assert extension == f"101 {resource.display_name}"
     assert "Asked about the late order" in second and "Resend invoice 1042" in second
     # No listen permission: the recording is marked unavailable (the reason is in the title).
     assert "Unavailable" in second and "permission" in found[1].select("td")[-1].span["title"]
@@ -159,7 +177,9 @@ def test_bad_filters_are_a_readable_error_not_a_crash(staff_client, customer):
     make_call(customer)
     response = staff_client.get(f"{tab(customer)}?date_from=2026-05-02&date_to=2026-05-01&before=garbage")
     assert response.status_code == 200
-    assert "end date is before the start date" in response.content.decode()
+    error = BeautifulSoup(response.content, "html.parser").select_one("#calls-results [role=alert]")
+    assert "end date is before the start date" in error.get_text()
+    assert rows(response) == []  # no results that ignore the filter under the error
 
 
 def test_every_url_of_another_entity_is_404(client, customer, other_entity, entity, settings):

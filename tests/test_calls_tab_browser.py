@@ -1,6 +1,8 @@
 """In real Chromium: an admin sees the connector page; a staff member opens an account, sees its
 synced calls, opens one and plays its recording through our proxy."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -53,9 +55,26 @@ def test_it_shows_the_accounts_calls_and_plays_a_recording(
     expect(page.locator("tr.call-row").nth(1)).to_contain_text("Jane Smith")
     screenshot(page, "calls-tab")
 
+    expect(page.locator(f"#call-{recorded.pk} td.extension")).to_have_text("101 Alice Martin")
+    expect(page.locator(f"#call-{recorded.pk}")).to_contain_text("(212) 555-0100")
+
+    page.get_by_role("button", name="Sync now").click()
+    progress = page.locator("#sync-progress")
+    expect(progress).to_contain_text("Sync finished")
+    expect(progress).to_have_text(
+        re.compile(r"Sync finished [\d:]+: 1 page, \d+ records? fetched, \d+ new, ")
+    )
+    page.wait_for_timeout(500)  # the summary stays
+    expect(progress).to_contain_text("Sync finished")
+    screenshot(page, "calls-tab-synced")
+
     page.select_option("select[name=direction]", "outbound")
     expect(page.locator("tr.call-row")).to_have_count(1)
     assert "direction=outbound" in page.url  # the filter is a real, shareable URL
+
+    page.goto(f"{app}{customer.get_absolute_url()}calls/?date_from=2026-05-02&date_to=2026-05-01")
+    expect(page.get_by_role("alert")).to_contain_text("The end date is before the start date.")
+    expect(page.locator("tr.call-row")).to_have_count(0)
 
     page.goto(f"{app}/calls/{recorded.pk}/")
     expect(page.locator("#match")).to_contain_text("Main phone")

@@ -45,7 +45,7 @@ def test_a_contact_created_from_a_caller_matches_the_next_call(customer, call):
     assert (phone.e164, phone.label, phone.entity_id) == (NUMBER, "mobile", customer.entity_id)
     call.refresh_from_db()
     assert (call.customer, call.contact) == (customer, contact)
-    assert call.matched_on == "Mobile phone +1 514-223-0142"
+    assert call.matched_on == "Mobile phone (514) 223-0142"
 
 
 def test_a_customer_created_from_a_caller_gets_a_unique_account_number(entity, call):
@@ -58,7 +58,7 @@ def test_a_customer_created_from_a_caller_gets_a_unique_account_number(entity, c
     assert {m.record for m in find_callers(entity, NUMBER)} == {first, second}
     call.refresh_from_db()
     assert call.customer == second and call.contact is None  # the record just made, not the older one
-    assert call.matched_on == "Main phone +1 514-223-0142"
+    assert call.matched_on == "Main phone (514) 223-0142"
 
 
 def test_a_call_of_another_company_is_refused(other_entity, call):

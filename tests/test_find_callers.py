@@ -11,7 +11,7 @@ def test_it_finds_a_customer_by_a_number_stored_in_another_format(customer):
     matches = find_callers(customer.entity, "+12125550100")
     assert [(m.kind, m.record) for m in matches] == [("customer", customer)]
     assert matches[0].phone.raw == "(212) 555-0100"
-    assert matches[0].source == "Main phone +1 212-555-0100"
+    assert matches[0].source == "Main phone (212) 555-0100"
 
 
 def test_it_finds_a_contact_and_carries_its_customer(contact):

@@ -98,7 +98,7 @@ def dialled(subscription, customer) -> Call:
 def test_a_dialled_call_goes_dialling_ringing_connected_held_ended_on_one_row(desk, acme):
     call = dialled(desk, acme)
     assert call.state == Call.State.DIALLING and call.customer == acme
-    assert call.matched_on == "Main phone +1 212-555-0100"
+    assert call.matched_on == "Main phone (212) 555-0100"
     seen = []
     for code in ("Setup", "Proceeding", "Answered", "Hold", "Answered", "Disconnected"):
         assert events.ingest(outbound_event(desk, code=code), subscription=desk) == events.Outcome.APPLIED
@@ -185,7 +185,7 @@ def test_the_dialog_asks_then_places_a_ring_out_matched_to_the_contact(simulator
         client.get(url, {"number": "+15145550142", "contact": jane.pk}, headers={"HX-Request": "true"})
     )
     assert (
-        words(page.select_one(".dial-question")) == "Call Jane Smith at +1 514-555-0142 from your desk phone?"
+        words(page.select_one(".dial-question")) == "Call Jane Smith at (514) 555-0142 from your desk phone?"
     )
     assert Call.objects.count() == 0
 

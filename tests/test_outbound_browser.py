@@ -59,7 +59,7 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     page.locator("a.dial-link", has_text="(212) 555-0100").click()
     dialog = page.locator("#dial-dialog")
     expect(dialog.locator(".dial-question")).to_have_text(
-        "Call ACME Corp at +1 212-555-0100 from your desk phone?"
+        "Call ACME Corp at (212) 555-0100 from your desk phone?"
     )
     screenshot(page, "outbound/1-confirm-dialog", full_page=False)
     assert simulator.control.calls() == []  # nothing is dialled before the confirmation
@@ -67,9 +67,12 @@ def test_a_customer_is_called_by_clicking_the_number_and_the_call_lands_in_histo
     expect(page.locator("#dial-dialog")).to_have_count(0)
 
     expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone +1 212-555-0100")
+    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone (212) 555-0100")
     expect(state(page)).to_have_text("Ringing")  # RingCentral's events reached the row made on click
     expect(state(second_tab)).to_have_text("Ringing")
+    expect(wizard(page).locator(".ring-out-hint")).to_have_text(
+        "Your desk phone rings first: pick it up and RingCentral connects you."
+    )
     [placed] = simulator.control.calls(live=True)
     assert placed["session"]["origin"]["type"] == "RingOut"
     screenshot(page, "outbound/2-outbound-wizard-ringing", full_page=False)
@@ -110,8 +113,8 @@ def test_calls_that_cannot_be_placed_say_why_in_plain_words(
 
     page.goto(f"{live_app.url}/contacts/{office.contacts.get().pk}/")
     simulator.stop()  # RingCentral is down
-    page.locator("a.dial-link", has_text="514.555.0142").click()
-    expect(page.locator("#dial-dialog .dial-question")).to_contain_text("Call Jane Smith at +1 514-555-0142")
+    page.locator("a.dial-link", has_text="(514) 555-0142").click()
+    expect(page.locator("#dial-dialog .dial-question")).to_contain_text("Call Jane Smith at (514) 555-0142")
     page.get_by_role("button", name="Call", exact=True).click()
     expect(page.locator("#dial-dialog .error")).to_have_text(
         "RingCentral is not answering right now, so the call was not placed. Try again in a moment."
@@ -166,7 +169,7 @@ def test_an_outbound_call_nobody_answers_ends_as_no_answer(
     page = logged_in_page(alice.user)
     expect(page.locator("#phone-icon")).to_have_attribute("data-state", "listening")
     page.goto(f"{live_app.url}/contacts/{office.contacts.get().pk}/")
-    page.locator("a.dial-link", has_text="514.555.0142").click()
+    page.locator("a.dial-link", has_text="(514) 555-0142").click()
     page.get_by_role("button", name="Call", exact=True).click()
     expect(wizard(page).locator(".caller-name")).to_have_text("Jane Smith")
     expect(wizard(page)).to_contain_text("Contact of ACME Corp")
@@ -182,7 +185,7 @@ def test_an_outbound_call_nobody_answers_ends_as_no_answer(
 
     wizard(page).locator(".caller-number a.dial-link").click()  # try again from the wizard
     expect(page.locator("#dial-dialog .dial-question")).to_have_text(
-        "Call Jane Smith at +1 514-555-0142 from your desk phone?"
+        "Call Jane Smith at (514) 555-0142 from your desk phone?"
     )
 
 

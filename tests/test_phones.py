@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm.numbers import display, normalize
+from crm.numbers import display, home_region, normalize
 
 # (typed, default region, expected E.164, expected extension)
 REAL_WORLD = [
@@ -99,7 +99,29 @@ def test_it_never_crashes_on_arbitrary_text(text):
     assert result.e164[1:].isdigit()
 
 
-def test_display_formats_for_people():
-    assert display("+12125550100") == "+1 212-555-0100"
+def test_display_is_national_at_home_international_elsewhere_with_the_extension_apart():
+    assert display("+12125550100") == "(212) 555-0100"
+    assert display("+12125550100", "12") == "(212) 555-0100 ext. 12"
     assert display("+442079460958") == "+44 20 7946 0958"
+    with home_region("GB"):
+        assert display("+442079460958") == "020 7946 0958"
+        assert display("+12125550100") == "+1 212-555-0100"
     assert display("not a number") == "not a number"
+    assert display("101") == "101"
+
+
+@pytest.mark.parametrize("typed", ["555-0100", "555 0100", "5550100"])
+def test_a_local_number_without_its_area_code_is_refused_with_the_reason(typed):
+    with pytest.raises(ValidationError) as excinfo:
+        normalize(typed, "US")
+    assert excinfo.value.code == "no_area_code"
+    assert "has no area code" in excinfo.value.messages[0]
+    assert f"“{typed}”" in excinfo.value.messages[0]
+
+
+def test_the_phone_filter_is_the_one_format_in_templates():
+    from django.template import Context, Template
+
+    template = Template("{% load phones %}{{ n|phone }}|{{ n|phone:ext }}|{{ other|phone }}")
+    rendered = template.render(Context({"n": "+15145550142", "ext": "7", "other": "anonymous"}))
+    assert rendered == "(514) 555-0142|(514) 555-0142 ext. 7|anonymous"

@@ -88,9 +88,9 @@ async def test_a_customer_calling_pops_the_wizard_with_the_customer_and_the_matc
     container = html.select_one("#call-wizards[hx-swap-oob=beforeend]")
     wizard = container.select_one("aside.wizard")
     assert text(wizard.select_one(".caller-name")) == "ACME Corp (C-1000)"
-    assert text(wizard.select_one(".caller-number")) == "+1 212-555-0100"
+    assert text(wizard.select_one(".caller-number")) == "(212) 555-0100"
     assert text(wizard.select_one(".state-badge")) == "Ringing"
-    assert "Customer ACME Corp — matched on Main phone +1 212-555-0100" in text(
+    assert "Customer ACME Corp — matched on Main phone (212) 555-0100" in text(
         wizard.select_one("[data-panel=caller]")
     )
     assert wizard.select_one("[data-action=answer]") is not None
@@ -105,14 +105,14 @@ async def test_a_contact_calling_shows_the_contact_and_a_customer_tab(entity, ac
         wizard = (await desk.pushed()).select_one("aside.wizard")
     tabs = [text(t) for t in wizard.select("[data-tab]")]
     assert tabs[:2] == ["Contact", "Customer"]
-    assert "Contact of ACME Corp — matched on Mobile phone +1 514-555-0142" in text(
+    assert "Contact of ACME Corp — matched on Mobile phone (514) 555-0142" in text(
         wizard.select_one("[data-panel=caller]")
     )
     assert "ACME Corp" in text(wizard.select_one("[data-panel=customer]"))
     assert wizard.select_one("[data-panel=customer]").has_attr("hidden")
 
 
-async def test_a_shared_number_shows_a_chooser_and_the_choice_is_remembered(entity, acme):
+async def test_the_customers_own_number_opens_on_the_customer_with_its_contact_one_click_away(entity, acme):
     customer, _ = acme
     desk_contact = await sync_to_async(ContactFactory)(
         customer=customer, first_name="Front", last_name="Desk"
@@ -121,18 +121,44 @@ async def test_a_shared_number_shows_a_chooser_and_the_choice_is_remembered(enti
     async with Desk(entity) as desk:
         await desk.ring("+12125550100")
         wizard = (await desk.pushed()).select_one("aside.wizard")
-        choices = wizard.select(".chooser button")
-        assert [text(c.select_one("strong")) for c in choices] == ["ACME Corp (C-1000)", "Front Desk"]
+        assert text(wizard.select_one(".caller-name")) == "ACME Corp (C-1000)"
+        assert wizard.select_one(".chooser") is None
+        assert text(wizard.select_one(".also-on-number")) == "Also on this number: Front Desk , contact"
         call = await sync_to_async(Call.objects.get)()
-        assert call.customer_id is None
+        assert (call.customer_id, call.contact_id) == (customer.pk, None)
         response = await sync_to_async(desk.client.post)(
             reverse("telephony-call-choose", args=[call.pk]), {"kind": "contact", "pk": desk_contact.pk}
         )
         assert response.status_code == 204
         pushed = await desk.pushed()
-    assert "Front Desk" in text(pushed.select_one(f"#call-{call.pk}-main"))
+    main = pushed.select_one(f"#call-{call.pk}-main")
+    assert "Front Desk" in text(main.select_one("h3"))
+    assert text(main.select_one(".also-on-number")) == "Also on this number: ACME Corp , customer"
     await sync_to_async(call.refresh_from_db)()
     assert (call.customer_id, call.contact_id) == (customer.pk, desk_contact.pk)
+
+
+async def test_a_number_of_two_customers_asks_who_is_calling_and_remembers_the_choice(entity, acme):
+    other = await sync_to_async(CustomerFactory)(entity=entity, name="Bluebird Foods", account_number="B-2")
+    await sync_to_async(PhoneNumberFactory)(customer=other, raw="212-555-0100")
+    async with Desk(entity) as desk:
+        await desk.ring("+12125550100")
+        wizard = (await desk.pushed()).select_one("aside.wizard")
+        choices = wizard.select(".chooser button")
+        assert [text(c.select_one("strong")) for c in choices] == [
+            "ACME Corp (C-1000)",
+            "Bluebird Foods (B-2)",
+        ]
+        call = await sync_to_async(Call.objects.get)()
+        assert call.customer_id is None
+        response = await sync_to_async(desk.client.post)(
+            reverse("telephony-call-choose", args=[call.pk]), {"kind": "customer", "pk": other.pk}
+        )
+        assert response.status_code == 204
+        pushed = await desk.pushed()
+    assert "Bluebird Foods" in text(pushed.select_one(f"#call-{call.pk}-main"))
+    await sync_to_async(call.refresh_from_db)()
+    assert call.customer_id == other.pk
 
 
 async def test_an_unknown_number_says_a_lookup_is_running(entity, acme):

@@ -68,7 +68,7 @@ def test_a_customer_call_is_answered_muted_held_and_hung_up_from_the_wizard(
     call = simulator.control.place_call("+12125550100", "101", from_name="ACME NEW YORK")
     expect(state(page)).to_have_text("Ringing")
     expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    expect(wizard(page)).to_contain_text("Customer ACME Corp — matched on Main phone +1 212-555-0100")
+    expect(wizard(page)).to_contain_text("Customer ACME Corp — matched on Main phone (212) 555-0100")
     expect(page.locator("body")).to_have_attribute("data-ringing", "1")
     screenshot(page, "wizard/1-ringing-customer", full_page=False)
     expect(state(second_tab)).to_have_text("Ringing")
@@ -111,7 +111,7 @@ def test_without_close_on_hang_up_the_wizard_stays_and_a_contact_shows_its_custo
 
     simulator.control.place_call("+15145550142", "101")
     expect(wizard(page).locator(".caller-name")).to_have_text("Jane Smith")
-    expect(wizard(page)).to_contain_text("Contact of ACME Corp — matched on Mobile phone +1 514-555-0142")
+    expect(wizard(page)).to_contain_text("Contact of ACME Corp — matched on Mobile phone (514) 555-0142")
     page.wait_for_timeout(300)
     assert page.locator("body").get_attribute("data-ringing") is None  # the ringer is Off
     wizard(page).get_by_role("tab", name="Customer").click()

@@ -5,6 +5,22 @@
 (function () {
   "use strict";
 
+  // Every tab of a user gets every push (the call wizard, the sync progress line…); a fragment
+  // for a region this page does not show is dropped before htmx swaps, instead of htmx logging
+  // "oobErrorNoTarget" for it. Only socket messages pass here (htmx requests have an xhr).
+  htmx.defineExtension("live-targets", {
+    transformResponse: function (text, xhr) {
+      if (xhr) return text;
+      var holder = document.createElement("template");
+      holder.innerHTML = text;
+      var dropped = false;
+      Array.prototype.slice.call(holder.content.children).forEach(function (child) {
+        if (child.id && !document.getElementById(child.id)) { child.remove(); dropped = true; }
+      });
+      return dropped ? holder.innerHTML : text;
+    },
+  });
+
   function phoneIconUrl() {
     return document.body.dataset.phoneIconUrl;
   }

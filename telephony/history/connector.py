@@ -268,3 +268,9 @@ def _person(user: Any) -> str:
 def sync_status_html(sync: CallLogSync, *, oob: bool = False) -> str:
     """The sync panel (stable id `sync-status`): the page, htmx answers and live pushes share it."""
     return render_to_string("telephony/connector.html#sync-status", {"sync": sync, "oob": oob})
+
+
+def sync_progress_html(sync: CallLogSync | None, *, oob: bool = False, **state: bool) -> str:
+    """The one-line progress (stable id `sync-progress`) of "Sync now" on the Calls tab; `state`:
+    queued / not_connected for the answer to the button."""
+    return render_to_string("telephony/_sync_progress.html", {"sync": sync, "oob": oob, **state})

@@ -32,7 +32,7 @@ from crm.models import Entity, PhoneNumber, Resource
 from crm.numbers import try_normalize
 from crm.phones import rank_matches
 from telephony import ringcentral as rc
-from telephony.history.connector import sync_status_html
+from telephony.history.connector import sync_progress_html, sync_status_html
 from telephony.live import push
 from telephony.models import Call, Connector
 from telephony.models_sync import CallLogSync
@@ -588,10 +588,12 @@ def _release(token: str) -> None:
 
 
 def _notify(state: CallLogSync) -> None:
-    """Live progress to the user who asked for the sync (every tab showing the connector page)."""
+    """Live progress to the user who asked for the sync: the connector page's panel and the Calls
+    tab's progress line, in every tab that shows one (the socket drops fragments for absent ids)."""
     if state.requested_by_id is None:
         return
-    push.send_html(user_id=state.requested_by_id, html=sync_status_html(state, oob=True))
+    html = sync_status_html(state, oob=True) + sync_progress_html(state, oob=True)
+    push.send_html(user_id=state.requested_by_id, html=html)
 
 
 def connectors_due() -> list[int]:

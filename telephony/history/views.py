@@ -26,6 +26,7 @@ from telephony.history.connector import (
     connector_status,
     mapping_rows,
     save_mapping,
+    sync_progress_html,
     user_extensions,
 )
 from telephony.history.tasks import sync_call_log_task
@@ -177,6 +178,9 @@ def connector_sync(request: EntityRequest) -> HttpResponse:
         queued = True
     else:
         queued = False
+    if request.htmx and request.htmx.target == "sync-progress":
+        sync.refresh_from_db()
+        return HttpResponse(sync_progress_html(sync, queued=queued, not_connected=not queued))
     if request.htmx:
         sync.refresh_from_db()
         return render(request, "telephony/connector.html#sync-status", {"sync": sync, "queued": queued})

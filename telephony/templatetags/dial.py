@@ -34,6 +34,6 @@ def dial_link(
         "dialable": dialable,
         "number": number,
         "extension": extension,
-        "text": text or (display(number) if dialable else number),
+        "text": text or (display(number, extension) if dialable else number),
         "dial_url": f"{reverse('telephony-dial')}?{urlencode(query)}",
     }

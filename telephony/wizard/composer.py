@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from crm.create_from_caller import panel_context
 from crm.models import Resource
-from crm.numbers import display
+from crm.numbers import display, home_region
 from crm.phones import CallerMatch
 from telephony.live import push
 from telephony.models import Call
@@ -83,15 +83,17 @@ def wizard_context(
     resource = call.resource
     colleague = colleague_for(call)
     if matches is None:
-        matches = [] if (call.customer_id or colleague) else record_matches(call)
+        # The record region of a matched call lists the other records on the number ("Also on
+        # this number"); the live parts (status, buttons) need no matches at all.
+        wanted = not colleague and (full or not call.customer_id)
+        matches = record_matches(call) if wanted else []
     context = {
         "call": call,
         "resource": resource,
-        "caller_display": display(call.caller_number)
-        if call.caller_number.startswith("+")
-        else call.caller_number,
+        "caller_display": display(call.caller_number),
         "colleague": colleague,
         "matches": matches if len(matches) > 1 and not call.customer_id else [],
+        "also_on_number": _also_on_number(call, matches),
         "record": call.contact or call.customer,
         "customer": call.customer,
         "contact": call.contact,
@@ -110,6 +112,14 @@ def wizard_context(
     if not (fresh or call.customer_id or colleague or len(matches) > 1):
         context.update(_lookup_context(call, full=full))
     return context
+
+
+def _also_on_number(call: Call, matches: list[CallerMatch]) -> list[CallerMatch]:
+    """The other records on the number a matched call came from, one click from being the match."""
+    if not call.customer_id:
+        return []
+    current = ("contact", call.contact_id) if call.contact_id else ("customer", call.customer_id)
+    return [m for m in matches if (m.kind, m.record.pk) != current]
 
 
 def _lookup_context(call: Call, *, full: bool) -> dict:
@@ -143,22 +153,27 @@ def lookup_region_context(
 
 
 # -- HTML ---------------------------------------------------------------------------------------
+# Rendered in the call's company's country, so numbers show nationally at home on every path
+# (a webhook or a task has no signed-in user to take it from).
 
 
 def wizard_html(call: Call, *, request: HttpRequest | None = None) -> str:
     """The whole wizard (reopened from recent calls)."""
-    return render_to_string(f"{WIZARD}#wizard", wizard_context(call), request=request)
+    with home_region(call.entity.default_region):
+        return render_to_string(f"{WIZARD}#wizard", wizard_context(call), request=request)
 
 
 def popup_html(call: Call, *, matches: list[CallerMatch] | None = None, fresh: bool = False) -> str:
     """The wizard appended to a tab's wizards."""
-    return render_to_string(f"{WIZARD}#new", wizard_context(call, matches=matches, fresh=fresh))
+    with home_region(call.entity.default_region):
+        return render_to_string(f"{WIZARD}#new", wizard_context(call, matches=matches, fresh=fresh))
 
 
 def live_parts_html(call: Call) -> str:
     """The regions that follow RingCentral's events (status line and buttons), as OOB swaps."""
-    context = wizard_context(call, oob=True, full=False)
-    return render_to_string(f"{WIZARD}#status", context) + render_to_string(f"{WIZARD}#controls", context)
+    with home_region(call.entity.default_region):
+        context = wizard_context(call, oob=True, full=False)
+        return render_to_string(f"{WIZARD}#status", context) + render_to_string(f"{WIZARD}#controls", context)
 
 
 def resync_html(call: Call) -> str:
@@ -172,7 +187,16 @@ def resync_html(call: Call) -> str:
 
 def lookup_html(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> str:
     """The wizard's lookup region for a call, swapped in by its id."""
-    return render_to_string(LOOKUP, lookup_region_context(call, outcome=outcome, retrying=retrying, oob=True))
+    with home_region(call.entity.default_region):
+        context = lookup_region_context(call, outcome=outcome, retrying=retrying, oob=True)
+        return render_to_string(LOOKUP, context)
+
+
+def chosen_html(call: Call) -> str:
+    """The record region and status line after a choice."""
+    with home_region(call.entity.default_region):
+        context = wizard_context(call, oob=True)
+        return render_to_string(f"{WIZARD}#main", context) + render_to_string(f"{WIZARD}#status", context)
 
 
 # -- pushes to the call's staff member ----------------------------------------------------------
@@ -194,8 +218,7 @@ def push_live_parts(call: Call) -> None:
 
 def push_chosen(call: Call) -> None:
     """The record was chosen (or created from the caller): record region and status line."""
-    context = wizard_context(call, oob=True)
-    _push(call, render_to_string(f"{WIZARD}#main", context) + render_to_string(f"{WIZARD}#status", context))
+    _push(call, chosen_html(call))
 
 
 def push_closed(call: Call) -> None:

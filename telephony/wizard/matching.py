@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from crm.models import Resource
-from crm.phones import CallerMatch, find_callers
+from crm.phones import CallerMatch, find_callers, primary_match
 from telephony.models import Call
 
 
@@ -71,6 +71,6 @@ def match_unpopped_call(call: Call) -> None:
         return
     if call.direction == Call.Direction.INBOUND and not call.is_ended:
         return
-    matches = record_matches(call)
-    if len(matches) == 1:
-        save_match(call, matches[0])
+    chosen = primary_match(record_matches(call))
+    if chosen is not None:
+        save_match(call, chosen)

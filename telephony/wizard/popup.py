@@ -13,6 +13,8 @@ that change (status, buttons), so what the user is typing or the tab they are on
 from django.db import transaction
 from django.utils import timezone
 
+from crm.numbers import home_region
+from crm.phones import primary_match
 from telephony.models import Call
 from telephony.wizard import composer
 from telephony.wizard.matching import apply_match, colleague_for, record_matches
@@ -39,7 +41,8 @@ def call_changed(call: Call) -> None:
     if call.resource is None:
         return
     if _pops(call):
-        pop_up(call)
+        with home_region(call.entity.default_region):  # "matched on Main phone (212) 555-0100"
+            pop_up(call)
     elif call.popped_up_at is not None:
         composer.push_live_parts(call)
 
@@ -49,8 +52,9 @@ def pop_up(call: Call) -> None:
     matches = [] if colleague_for(call) else record_matches(call)
     # Ingest already runs listeners under a savepoint: no second one here, just a transaction if alone.
     with transaction.atomic(savepoint=False):
-        if len(matches) == 1:
-            apply_match(call, matches[0])
+        chosen = primary_match(matches)
+        if chosen is not None:
+            apply_match(call, chosen)
         call.popped_up_at = timezone.now()
         Call.objects.filter(pk=call.pk).update(
             customer=call.customer,
