@@ -149,8 +149,8 @@ else:
 # Celery: with REDIS_URL a separate worker runs tasks. Without it (the embedded defaults) the web
 # process runs the tasks it starts itself, and `make run` adds one worker with beat on kombu's
 # filesystem transport (files under var/celery/, no server) for the periodic schedule.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _QUEUE_DIR = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_QUEUE_DIR / "queue"),
@@ -160,7 +160,7 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_RESULT_BACKEND = None
 # Tests keep tasks in-process (CELERY_TASK_ALWAYS_EAGER=1) except those about the queue itself.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
-if CELERY_BROKER_URL == "filesystem://" and not CELERY_TASK_ALWAYS_EAGER:
+if CELERY_BROKER_URL.startswith("filesystem://") and not CELERY_TASK_ALWAYS_EAGER:
     (_QUEUE_DIR / "queue").mkdir(parents=True, exist_ok=True)  # the worker's queue; kombu does not create it
 CELERY_BEAT_SCHEDULER = "arcadium.schedule:RecordingScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -247,5 +247,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_refusals"]}
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        # Replaces Django's own DEBUG-only console handler, so its records pass our filter once.
+        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        "daphne": {"level": "WARNING"},
+        "celery": {"level": "WARNING"},  # "Task … succeeded" for every in-process task
+        "django.channels.server": {"level": "WARNING"},
+    },
 }

@@ -38,7 +38,7 @@ $PY manage.py connect_demo --wait 30 || echo "  (could not connect the demo comp
 # The periodic schedule (sync, subscription renewal, token refresh, event retries) runs in one
 # worker with beat: on Redis when REDIS_URL is set, else on files under var/celery/ (no server).
 # Without Redis the web process still runs the tasks it starts itself, so its pushes reach the browser.
-start "the Celery worker (with beat)" env CELERY_TASK_ALWAYS_EAGER=0 "$VENV/bin/celery" -A arcadium worker -B \
+start "the Celery worker (with beat)" env CELERY_TASK_ALWAYS_EAGER=0 "$VENV/bin/celery" -q -A arcadium worker -B \
   --pool=threads --concurrency=2 --without-mingle --without-gossip -l warning
 
 echo
