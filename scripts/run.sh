@@ -15,10 +15,12 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py seed_demo
 
-declare -A names=()
+# Plain indexed arrays and a polling loop rather than `wait -n`: macOS still ships bash 3.2.
+pids=()
+names=()
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "${!names[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in ${pids[@]+"${pids[@]}"}; do [ "$pid" = gone ] || kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -28,7 +30,8 @@ start() {  # start NAME COMMAND…: run it in the background and remember its na
   local name=$1
   shift
   "$@" &
-  names[$!]=$name
+  pids+=($!)
+  names+=("$name")
 }
 
 start "the RingCentral simulator" $PY manage.py run_simulator --host "$HOST" --port "$SIM_PORT"
@@ -58,14 +61,18 @@ echo
 start "the web server (daphne)" "$VENV/bin/daphne" -v 0 -b "$HOST" -p "$PORT" arcadium.asgi:application
 web=$!
 
-while [ ${#names[@]} -gt 0 ]; do
-  status=0
-  wait -n -p stopped "${!names[@]}" || status=$?
-  [ -n "${stopped:-}" ] || continue
-  echo "  ${names[$stopped]} stopped (exit status $status)." >&2
-  unset "names[$stopped]"
-  if [ "$stopped" = "$web" ]; then
-    exit 1
-  fi
-  echo "  Arcadium keeps serving at http://$HOST:$PORT/; restart \`make run\` to bring it back." >&2
+# Name whichever process stops; only the web server's end ends `make run`.
+while :; do
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]}
+    [ "$pid" = gone ] && continue
+    kill -0 "$pid" 2>/dev/null && continue
+    status=0
+    wait "$pid" || status=$?
+    echo "  ${names[$i]} stopped (exit status $status)." >&2
+    pids[$i]=gone
+    [ "$pid" = "$web" ] && exit 1
+    echo "  Arcadium keeps serving at http://$HOST:$PORT/; restart \`make run\` to bring it back." >&2
+  done
+  sleep 1
 done
