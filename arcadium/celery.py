@@ -1,4 +1,4 @@
-"""The Celery application. Tasks live in each app's tasks.py and are discovered from INSTALLED_APPS."""
+"""The Celery application. Tasks live in each capability's tasks.py (telephony.connect.tasks, …)."""
 
 import os
 
@@ -8,4 +8,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadium.settings")
 
 app = Celery("arcadium")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# autodiscover_tasks() looks for `<package>.tasks`; telephony's tasks are per sub-package.
+TASK_PACKAGES = [
+    "crm",
+    "callreports",
+    "telephony.connect",
+    "telephony.ingest",
+    "telephony.wizard",
+    "telephony.history",
+]
+app.autodiscover_tasks(TASK_PACKAGES)

@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.CurrentEntityMiddleware",
-    "telephony.middleware.RingCentralAuthorizationMiddleware",
+    "telephony.connect.middleware.RingCentralAuthorizationMiddleware",
 ]
 
 FORM_RENDERER = "arcadium.forms.FormRenderer"  # labels without a trailing colon, everywhere
@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.current_entity",
-                "telephony.context_processors.phone",
+                "telephony.connect.context_processors.phone",
             ],
         },
     },
@@ -171,10 +171,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "renew-subscriptions": {"task": "telephony.tasks.renew_subscriptions_task", "schedule": 300.0},
-    "refresh-tokens": {"task": "telephony.tasks.refresh_tokens_task", "schedule": 3600.0},
-    "retry-events": {"task": "telephony.tasks.retry_events_task", "schedule": 60.0},
-    "sync-call-logs": {"task": "telephony.tasks.sync_call_logs_task", "schedule": 300.0},
+    "renew-subscriptions": {"task": "telephony.connect.tasks.renew_subscriptions_task", "schedule": 300.0},
+    "refresh-tokens": {"task": "telephony.connect.tasks.refresh_tokens_task", "schedule": 3600.0},
+    "retry-events": {"task": "telephony.ingest.tasks.retry_events_task", "schedule": 60.0},
+    "sync-call-logs": {"task": "telephony.history.tasks.sync_call_logs_task", "schedule": 300.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,7 +7,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("telephony.urls")),
-    path("", include("telephony.urls_connector")),
+    path("", include("telephony.history.urls")),
     path("", include("callreports.urls")),
     path("", include("callreports.urls_actions")),
     path("", include("crm.urls")),

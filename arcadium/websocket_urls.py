@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from telephony.consumers import UserConsumer
+from telephony.live.consumers import UserConsumer
 
 websocket_urlpatterns = [
     path("ws/live/", UserConsumer.as_asgi()),

@@ -46,7 +46,7 @@ def _child(connector_id: int, queue) -> None:
     from bench.__main__ import configure_django
 
     configure_django()
-    from telephony import sync
+    from telephony.history import sync
 
     started = time.perf_counter()
     outcome = sync.connector_sync(connector_id=connector_id)
@@ -87,8 +87,8 @@ def _fetch_only(connector_id: int) -> float:
     from django.utils import timezone
 
     from telephony import ringcentral as rc
+    from telephony.history.sync import PER_PAGE
     from telephony.models import Connector
-    from telephony.sync import PER_PAGE
 
     connector = Connector.objects.get(pk=connector_id)
     started = time.perf_counter()

@@ -219,7 +219,7 @@ def _copy(raw_cursor, target: str, rows) -> None:
 
 def check_normalization_agrees(sample_size: int = 5_000) -> None:
     """The generator's E.164 must be what crm.phones.normalize makes of the raw text."""
-    from crm.phones import normalize
+    from crm.numbers import normalize
 
     rng = random.Random(SEED + 1)
     for region in ("US", "GB"):

@@ -118,13 +118,6 @@ def call_page(*, customer: Customer, filters: dict, before: str = "", after: str
     )
 
 
-def get_call_for_user(request, pk: int) -> Call:
-    from django.shortcuts import get_object_or_404
-
-    calls = Call.objects.for_entity(request.entity).select_related("customer", "contact", "resource", "note")
-    return get_object_or_404(calls, pk=pk)
-
-
 def duration_text(seconds: int | None) -> str:
     if seconds is None:
         return "—"

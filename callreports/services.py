@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from callreports.models import Action, CallNote
 from crm.models import Contact, Customer, Resource
-from telephony import push
+from telephony.live import push
 
 MAX_NOTE_LENGTH = 10_000
 ACTION_FIELDS = ("type", "subject", "description", "due_date", "priority", "status", "assignee")

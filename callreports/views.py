@@ -8,10 +8,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from callreports import calls as history
+from crm import tabs
 from crm.access import entity_required, get_customer_for_user
-from telephony.connector_admin import connector_status
+from telephony.access import get_call_for_user
+from telephony.history.connector import connector_status
+from telephony.history.recordings import connector_connected, recording_availability
 from telephony.models import Connector
-from telephony.recordings import connector_connected, recording_availability
 
 
 def account_tabs(customer) -> list[dict]:
@@ -59,12 +61,10 @@ def customer_calls(request, pk: int):
     }
     if request.htmx and request.htmx.target == "calls-results":
         return render(request, "callreports/calls_tab.html#results", context)
-    from crm.views import account_tabs as all_account_tabs  # crm.views imports this module
-
     page_context = {
         "customer": customer,
         "tab": "calls",
-        "account_tabs": all_account_tabs(customer),
+        "account_tabs": tabs.account_tabs(customer),
         # Rendered without the request so the context processors (header icon…) run once, for
         # the page; the fragment only needs the CSRF token and the request's path.
         "tab_html": render_to_string(
@@ -78,7 +78,7 @@ def customer_calls(request, pk: int):
 @entity_required
 @require_GET
 def call_detail(request, pk: int):
-    call = history.get_call_for_user(request, pk)
+    call = get_call_for_user(request, pk)
     call.duration_text = history.duration_text(call.duration_seconds)
     context = {
         "call": call,

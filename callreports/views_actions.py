@@ -13,8 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from callreports import services
 from callreports.forms import ActionForm
 from callreports.models import Action, CallNote
+from crm import tabs
 from crm.access import entity_required, get_customer_for_user
-from telephony.models import Call
+from telephony.access import get_call_for_user
 
 FORM = "callreports/_action_form.html"
 STATUS_FILTERS = {"open": "Open", "done": "Done", "all": "All"}
@@ -25,11 +26,6 @@ def get_action_for_user(request, pk: int) -> Action:
         "assignee", "created_by", "customer", "contact", "call__note"
     )
     return get_object_or_404(actions, pk=pk)
-
-
-def get_call_for_user(request, pk: int) -> Call:
-    calls = Call.objects.for_entity(request.entity).select_related("customer", "contact", "resource")
-    return get_object_or_404(calls, pk=pk)
 
 
 def can_edit(request, action: Action) -> bool:
@@ -216,14 +212,12 @@ def customer_tab_html(request, customer) -> str:
 @entity_required
 def customer_actions(request, pk: int):
     """The customer account's Call reports tab."""
-    from crm.views import account_tabs as all_account_tabs
-
     customer = get_customer_for_user(request, pk)
     context = {
         "customer": customer,
         "tab": "call-reports",
         "tab_html": customer_tab_html(request, customer),
-        "account_tabs": all_account_tabs(customer),
+        "account_tabs": tabs.account_tabs(customer),
     }
     template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
     return render(request, template, context)

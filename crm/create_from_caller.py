@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from crm.models import Contact, Customer, Entity, PhoneNumber
-from crm.phones import find_callers, normalize
+from crm.numbers import normalize
+from crm.phones import find_callers
+from crm.search import search_customers
 
 CUSTOMER, CONTACT = "customer", "contact"
 
@@ -170,6 +172,4 @@ def panel_context(*, entity: Entity, call=None, lookup=None, form=None) -> dict:
 
 def customer_options(*, entity: Entity, query: str = "", limit: int = 30):
     """The customers offered in the form's searchable select (by name, account or phone)."""
-    from crm.search import search_customers
-
     return search_customers(entity=entity, query=query).only("pk", "name", "account_number")[:limit]

@@ -1,6 +1,7 @@
 """Demo data for `make run` and screenshots: deterministic, idempotent, realistic formats."""
 
 import random
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -308,3 +309,8 @@ def seed_demo() -> list[str]:
         + ", ".join(f"{u} (ext. {x})" for u, _, _, x in DEMO_STAFF)
         + "; admin (superuser); nora (the other company).",
     ]
+
+
+# Other apps add their part of the demo here (AppConfig.ready); `seed_demo` runs each after the
+# CRM data and prints the lines it returns.
+demo_seeders: list[Callable[[], list[str]]] = []

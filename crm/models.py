@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from crm.numbers import normalize
+
 
 class Entity(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -180,8 +182,6 @@ class PhoneNumber(models.Model):
         return self.customer if self.customer_id else self.contact
 
     def _normalize_from_owner(self) -> None:
-        from crm.phones import normalize
-
         owner = self.owner
         if owner is not None:
             self.entity_id = owner.entity_id

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from crm.models import Customer, Entity, PhoneNumber
-from crm.phones import try_normalize
+from crm.numbers import try_normalize
 
 
 def search_customers(*, entity: Entity, query: str, include_inactive: bool = False) -> QuerySet[Customer]:

@@ -1,15 +1,9 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from callreports import views as call_history
-from callreports import views_actions as call_reports
 from crm.access import entity_required, get_contact_for_user, get_customer_for_user
 from crm.search import search_customers
-
-
-def account_tabs(customer) -> list[dict]:
-    """The customer account page's extra tabs, from the apps that add them."""
-    return call_history.account_tabs(customer) + call_reports.account_tabs(customer)
+from crm.tabs import account_tabs
 
 
 @entity_required

@@ -6,8 +6,20 @@ class TelephonyConfig(AppConfig):
     verbose_name = "Telephony"
 
     def ready(self) -> None:
-        from telephony import events, presence, signals, wizard  # noqa: F401  (signals: the resource checkbox)
+        # Imported here, not at the top: the registrations below need the app registry ready.
+        from crm import demo
+        from telephony.connect import demo as connect_demo
+        from telephony.connect import signals  # noqa: F401  (the resource checkbox)
+        from telephony.ingest import events
+        from telephony.outbound.dialling import claim_dialled_call
+        from telephony.wizard import matching, popup
 
-        for listener in (wizard.call_changed, presence.match_unrung_call):
-            if listener not in events.call_listeners:
-                events.call_listeners.append(listener)
+        _register(events.call_listeners, popup.call_changed)
+        _register(events.call_listeners, matching.match_unrung_call)
+        _register(events.call_claimers, claim_dialled_call)
+        _register(demo.demo_seeders, connect_demo.seed_demo_ringcentral)
+
+
+def _register(registry: list, hook) -> None:
+    if hook not in registry:
+        registry.append(hook)

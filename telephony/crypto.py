@@ -8,6 +8,7 @@ stored values before the old key is removed.
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -82,8 +83,6 @@ class EncryptedTextField(models.TextField):
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
     """Every installed model that has encrypted columns, with those columns' attribute names."""
-    from django.apps import apps
-
     found = []
     for model in apps.get_models():
         names = [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -60,7 +60,3 @@ class CallLogSync(models.Model):
     @property
     def running(self) -> bool:
         return bool(self.run_token)
-
-    @property
-    def resumable(self) -> bool:
-        return bool(self.next_url)

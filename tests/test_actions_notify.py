@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 
 from callreports.models import Action
 from callreports.services import action_create, action_update
-from telephony.consumers import UserConsumer
+from telephony.live.consumers import UserConsumer
 from tests.factories import CustomerFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

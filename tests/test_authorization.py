@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from telephony import ringcentral
-from telephony.authorization import DECLINED_KEY, SESSION_KEY
+from telephony.connect.authorization import DECLINED_KEY, SESSION_KEY
 from telephony.models import RingCentralToken, Subscription
 from tests.factories import ResourceFactory
 from tests.simulator_fixture import sign_in_and_authorize

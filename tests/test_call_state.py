@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from telephony.events import apply_notification
+from telephony.ingest.events import apply_notification
+from telephony.ingest.notifications import read_telephony
 from telephony.models import Call
-from telephony.notifications import read_telephony
 from tests.telephony_factories import listening_resource, party_event
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

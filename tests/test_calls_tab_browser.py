@@ -4,7 +4,7 @@ synced calls, opens one and plays its recording through our proxy."""
 import pytest
 from playwright.sync_api import expect
 
-from telephony import sync
+from telephony.history import sync
 from telephony.models import Call
 from tests.browser import js_errors, screenshot
 from tests.factories import ContactFactory, PhoneNumberFactory, ResourceFactory

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from telephony.listener import Listener
+from telephony.ingest.listener import Listener
 from telephony.models import Call, Subscription
 from tests.factories import CustomerFactory, PhoneNumberFactory, ResourceFactory
 from tests.simulator_fixture import sign_in_and_authorize

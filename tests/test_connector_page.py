@@ -5,7 +5,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from crm.models import Resource
-from telephony import push
+from telephony.live import push
 from telephony.models import Call, Connector, RingCentralToken
 from telephony.models_sync import CallLogSync
 from tests.factories import ResourceFactory

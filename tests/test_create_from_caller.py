@@ -192,7 +192,7 @@ def test_the_wizard_header_of_every_tab_follows_the_new_record(
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from telephony.push import user_group
+    from telephony.live.push import user_group
 
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()

@@ -9,8 +9,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 
-from telephony import push
-from telephony.consumers import UserConsumer
+from telephony.live import push
+from telephony.live.consumers import UserConsumer
 from telephony.models import Call, CallEvent
 from tests.services import require_redis
 from tests.telephony_factories import listening_resource, party_event

@@ -7,8 +7,8 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from arcadium.asgi import application
-from telephony import push
-from telephony.consumers import UserConsumer
+from telephony.live import push
+from telephony.live.consumers import UserConsumer
 from tests.factories import ResourceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,9 +6,11 @@ from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
 
-from telephony import events, outbound, sync
 from telephony import ringcentral as rc
+from telephony.history import sync
+from telephony.ingest import events
 from telephony.models import Call
+from telephony.outbound import dialling
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
 from tests.ringcentral_helpers import authorize_resource, make_connector
 from tests.telephony_factories import SubscriptionFactory, listening_resource, party_event
@@ -37,15 +39,15 @@ def ring_out(call_status, caller_status, callee_status) -> rc.RingOutStatus:
     ],
 )
 def test_it_maps_ring_out_statuses_to_call_states(statuses, expected):
-    assert outbound.ring_out_outcome(ring_out(*statuses)) == expected
+    assert dialling.ring_out_outcome(ring_out(*statuses)) == expected
 
 
 def test_it_names_ring_out_failures_in_plain_words():
     assert (
-        outbound.ring_out_failure(ring_out("InternationalDisabled", "Success", "InternationalDisabled"))
+        dialling.ring_out_failure(ring_out("InternationalDisabled", "Success", "InternationalDisabled"))
         == "International calling is disabled for your RingCentral user."
     )
-    assert outbound.ring_out_failure(ring_out("InProgress", "InProgress", "InProgress")) == ""
+    assert dialling.ring_out_failure(ring_out("InProgress", "InProgress", "InProgress")) == ""
 
 
 # -- the outbound state machine, from RingCentral's events -------------------------------------------------
@@ -86,10 +88,10 @@ def acme(entity):
 
 
 def dialled(subscription, customer) -> Call:
-    target = outbound.dial_target(
+    target = dialling.dial_target(
         entity=subscription.resource.entity, number="(212) 555-0100", customer=customer, contact=None
     )
-    return outbound._new_call(subscription.resource, target)
+    return dialling._new_call(subscription.resource, target)
 
 
 @pytest.mark.django_db
@@ -133,14 +135,14 @@ def test_events_for_another_number_or_an_old_dial_make_their_own_row(desk, acme)
 def test_the_ringout_answer_after_the_first_event_keeps_one_row(desk, acme):
     call = dialled(desk, acme)
     events.ingest(outbound_event(desk, code="Setup", session="s-first"), subscription=desk)
-    kept = outbound._record_dialled(call, session_id="s-first", party_id="p-1", ring_out_id="")
+    kept = dialling._record_dialled(call, session_id="s-first", party_id="p-1", ring_out_id="")
     assert kept.pk == call.pk and Call.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_call_out_answer_before_its_events_keeps_one_row(desk, acme):
     call = dialled(desk, acme)
-    outbound._record_dialled(call, session_id="s-early", party_id="p-1", ring_out_id="")
+    dialling._record_dialled(call, session_id="s-early", party_id="p-1", ring_out_id="")
     events.ingest(outbound_event(desk, code="Setup", session="s-early"), subscription=desk)
     assert list(Call.objects.values_list("pk", "telephony_session_id")) == [(call.pk, "s-early")]
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Resource
-from telephony.authorization import DECLINED_KEY
+from telephony.connect.authorization import DECLINED_KEY
+from telephony.connect.status import phone_status
 from telephony.models import Subscription
-from telephony.status import phone_status
 from tests.telephony_factories import ConnectorFactory, listening_resource
 
 

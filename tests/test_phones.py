@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm.phones import display, normalize
+from crm.numbers import display, normalize
 
 # (typed, default region, expected E.164, expected extension)
 REAL_WORLD = [

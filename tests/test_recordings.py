@@ -5,7 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from telephony import sync
+from telephony.history import sync
 from telephony.models import Call, RingCentralToken
 from tests.test_sync_support import add_record, alice, connect, grant
 

@@ -14,10 +14,10 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from phonenumbers import geocoder
 
-from telephony import reverse_lookup
+from telephony.live.push import user_group
 from telephony.models import Call
-from telephony.push import user_group
-from telephony.tasks import reverse_lookup_task
+from telephony.wizard import composer, reverse_lookup
+from telephony.wizard.tasks import reverse_lookup_task
 from tests import fake_lookup_server as fls
 from tests.factories import CustomerFactory, EntityFactory, PhoneNumberFactory
 
@@ -402,11 +402,11 @@ def test_a_reopened_wizard_gets_the_cached_answer_without_asking_again(
 
     fake.script(MONTREAL, fls.found(name="Jane Smith"))
     call = make_call(resource, MONTREAL)
-    pending = reverse_lookup.lookup_region_context(call)
+    pending = composer.lookup_region_context(call)
     assert pending["lookup"] is None and "caller_form" not in pending
 
     run_task(call.pk, django_capture_on_commit_callbacks)
-    context = reverse_lookup.lookup_region_context(call)
+    context = composer.lookup_region_context(call)
     html = render_to_string("telephony/_lookup.html", context)
 
     assert context["lookup"].cached and context["lookup"].caller_name == "Jane Smith"

@@ -11,9 +11,9 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import connection, transaction
 
 from arcadium.celery import app as celery_app
+from telephony.live.push import user_group
 from telephony.models import Call
-from telephony.push import user_group
-from telephony.tasks import reverse_lookup_task
+from telephony.wizard.tasks import reverse_lookup_task
 from tests import fake_lookup_server as fls
 from tests.celery_worker import celery_worker
 from tests.services import require_redis

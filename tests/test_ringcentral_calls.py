@@ -40,7 +40,7 @@ def test_extensions_and_devices(rc):
     assert numbers["800"].type == "IvrMenu" and numbers["102"].id == BOB_ID
     assert len(everyone) == len({e.id for e in everyone})
     assert {d.type for d in ringcentral.list_devices(rc)} == {"SoftPhone", "HardPhone"}
-    assert ringcentral.get_extension(rc, BOB_ID).name == "Bob Chen"
+    assert numbers["102"].name == "Bob Chen"
 
 
 def test_answer_hold_mute_and_hang_up(rc, simulator):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from telephony import ringcentral
 from telephony.models import RingCentralToken
+from telephony.ringcentral.session import get_json
 from tests.ringcentral_helpers import authorize_resource, make_connector, secrets_of
 from tests.simulator_fixture import DEMO_CLIENT_SECRET
 
@@ -52,7 +53,7 @@ def test_a_refused_authorization_is_auth_expired(simulator, token, rc, caplog):
 
 def test_a_missing_resource_is_not_found(token, rc):
     with pytest.raises(ringcentral.NotFound) as caught:
-        ringcentral.recording_metadata(rc, "999999999")
+        get_json(rc, "/restapi/v1.0/account/~/recording/999999999")
     assert caught.value.status == 404 and caught.value.error_code == "CMN-102"
 
 
@@ -93,12 +94,12 @@ def test_a_malformed_token_answer_does_not_lose_the_authorization(simulator, tok
     simulator.control.add_fault(r"^/restapi/oauth/token$", malformed=True)
 
     with pytest.raises(ringcentral.RingCentralUnavailable):
-        ringcentral.fresh_access_token(token.pk)
+        ringcentral.fresh_token(token.pk)
 
     token.refresh_from_db()
     assert token.is_valid  # a broken answer is not a refusal: retry later with the same tokens
     simulator.control.clear_faults()
-    assert ringcentral.fresh_access_token(token.pk) != ""
+    assert ringcentral.fresh_token(token.pk).access_token != ""
 
 
 def test_ringcentral_down_is_unavailable_and_keeps_the_authorization(simulator, token, rc, caplog):
@@ -111,7 +112,7 @@ def test_ringcentral_down_is_unavailable_and_keeps_the_authorization(simulator, 
         access_expires_at=timezone.now() + timedelta(seconds=1)
     )
     with pytest.raises(ringcentral.RingCentralUnavailable):
-        ringcentral.fresh_access_token(token.pk)
+        ringcentral.fresh_token(token.pk)
 
     token.refresh_from_db()
     assert token.is_valid
@@ -128,7 +129,7 @@ def test_wrong_app_credentials_are_a_connector_problem_not_a_lost_authorization(
     RingCentralToken.objects.filter(pk=token.pk).update(access_expires_at=timezone.now())
 
     with pytest.raises(ringcentral.AppCredentialsRefused) as caught:
-        ringcentral.fresh_access_token(token.pk)
+        ringcentral.fresh_token(token.pk)
 
     assert (caught.value.status, caught.value.error_code) == (401, "OAU-146")
     assert "check the connector settings" in str(caught.value) and "wrong-secret" not in str(caught.value)
@@ -136,4 +137,4 @@ def test_wrong_app_credentials_are_a_connector_problem_not_a_lost_authorization(
     assert token.is_valid  # fixed credentials make it work again, without asking the user
     connector.client_secret = DEMO_CLIENT_SECRET
     connector.save()
-    assert ringcentral.fresh_access_token(token.pk) != ""
+    assert ringcentral.fresh_token(token.pk).access_token != ""

@@ -8,6 +8,8 @@ import requests
 from django.utils import timezone
 
 from telephony import ringcentral
+from telephony.ringcentral.session import get_json
+from telephony.ringcentral.types import RecordingInfo
 from tests.ringcentral_helpers import authorize_resource, make_connector
 
 ALICE_ID = "62264001"
@@ -119,7 +121,9 @@ def test_a_rate_limit_mid_sync_can_resume_from_the_refused_page(admin, simulator
 def test_recording_metadata_and_content_with_range(admin, simulator, now):
     call = add_call(simulator, at=now - timedelta(hours=1), n=3, recorded=True)
 
-    info = ringcentral.recording_metadata(admin, call["recording_id"])
+    info = RecordingInfo.from_api(
+        get_json(admin, f"/restapi/v1.0/account/~/recording/{call['recording_id']}")
+    )
     assert info.id == call["recording_id"] and info.content_type.startswith("audio/")
     with ringcentral.recording_content(admin, info.id, content_uri=info.content_uri) as whole:
         assert whole.status == 200 and whole.content_type.startswith("audio/")

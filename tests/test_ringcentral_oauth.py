@@ -100,7 +100,7 @@ def test_a_fresh_token_is_used_without_a_token_request(connector, monkeypatch):
     token = authorize_resource(connector)
     sent = record_requests(monkeypatch)
 
-    assert ringcentral.fresh_access_token(token.pk) == token.access_token
+    assert ringcentral.fresh_token(token.pk).access_token == token.access_token
     assert sent == []
 
 
@@ -110,7 +110,7 @@ def test_refresh_rotates_tokens_and_the_old_refresh_token_is_refused(connector, 
     expire_locally(token)
     sent = record_requests(monkeypatch)
 
-    new_access = ringcentral.fresh_access_token(token.pk)
+    new_access = ringcentral.fresh_token(token.pk).access_token
 
     assert sent == ["POST /restapi/oauth/token"]
     token.refresh_from_db()
@@ -126,7 +126,7 @@ def test_refresh_rotates_tokens_and_the_old_refresh_token_is_refused(connector, 
         access_expires_at=timezone.now(),
     )
     with pytest.raises(ringcentral.AuthExpired) as caught:
-        ringcentral.fresh_access_token(replay.pk)
+        ringcentral.fresh_token(replay.pk)
     replay.refresh_from_db()
     assert not replay.is_valid
     assert old_refresh not in str(caught.value)
@@ -210,7 +210,7 @@ def test_no_token_or_secret_reaches_the_logs(connector, simulator, caplog):
     token = authorize_resource(connector)
     seen = set(secrets_of(token))
     expire_locally(token)
-    ringcentral.fresh_access_token(token.pk)
+    ringcentral.fresh_token(token.pk)
     seen.update(secrets_of(token))
     simulator.control.expire_access_tokens("101")
     with ringcentral.session_for(token.resource) as rc:

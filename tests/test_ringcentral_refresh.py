@@ -23,7 +23,7 @@ def refresh_in_threads(token_id: int, count: int) -> tuple[list[str], list[BaseE
     def work() -> None:
         try:
             barrier.wait()
-            results.append(ringcentral.fresh_access_token(token_id))
+            results.append(ringcentral.fresh_token(token_id).access_token)
         except BaseException as exc:  # reported to the test below
             errors.append(exc)
         finally:

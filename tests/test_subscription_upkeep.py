@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from telephony import ringcentral
+from telephony.connect.tasks import renew_subscriptions_task
 from telephony.models import Connector, Subscription
-from telephony.tasks import renew_subscriptions_task
 from tests.factories import ResourceFactory
 from tests.simulator_fixture import sign_in_and_authorize
 from tests.telephony_factories import ConnectorFactory

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from telephony import sync
+from telephony.history import sync
 from telephony.models import Call
 from telephony.models_sync import CallLogSync
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory

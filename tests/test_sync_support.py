@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from telephony import connector_admin
+from telephony.history.connector import connector_connect
 from telephony.models import Connector
 from tests.factories import ResourceFactory, UserFactory
 from tests.simulator_fixture import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
@@ -39,7 +39,7 @@ def connect(entity, simulator, *, user=None) -> Connector:
             "delivery_mode": Connector.DeliveryMode.WEBSOCKET,
         },
     )
-    connector_admin.connector_connect(
+    connector_connect(
         connector=connector, user=user, jwt_credential=simulator.control.jwt(ADMIN_EXTENSION)
     )
     connector.refresh_from_db()

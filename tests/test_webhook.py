@@ -213,7 +213,7 @@ def test_numbers_json_allows_but_postgresql_refuses_are_malformed(client, subscr
 def test_a_presence_event_that_cannot_be_applied_is_kept_and_still_answered_200(
     client, subscribed, monkeypatch
 ):
-    from telephony import events
+    from telephony.ingest import events
 
     def broken(payload, *, subscription):
         raise RuntimeError("presence handling broke")

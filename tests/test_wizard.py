@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 
-from telephony.consumers import UserConsumer
+from telephony.live.consumers import UserConsumer
 from telephony.models import Call
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
 from tests.telephony_factories import listening_resource, party_event

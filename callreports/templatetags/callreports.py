@@ -1,6 +1,6 @@
 from django import template
 
-from crm.phones import display
+from crm.numbers import display
 
 register = template.Library()
 

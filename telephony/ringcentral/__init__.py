@@ -12,7 +12,7 @@ so there is one place to look and one name to patch. Results are typed dataclass
         ringcentral.answer(rc, telephony_session_id=…, party_id=…, device_id=…)
 """
 
-from telephony.ringcentral.account import current_extension, get_extension, list_devices, list_extensions
+from telephony.ringcentral.account import current_extension, list_devices, list_extensions
 from telephony.ringcentral.control import (
     answer,
     cancel_ring_out,
@@ -42,13 +42,11 @@ from telephony.ringcentral.history import (
     call_log_pages,
     call_log_url,
     recording_content,
-    recording_metadata,
 )
 from telephony.ringcentral.oauth import (
     REFRESH_MARGIN_SECONDS,
     authorize_url,
     exchange_code,
-    fresh_access_token,
     fresh_token,
     jwt_login,
     new_pkce,
@@ -123,10 +121,8 @@ __all__ = [
     "drop",
     "exchange_code",
     "forward",
-    "fresh_access_token",
     "fresh_token",
     "get_call_session",
-    "get_extension",
     "get_presence",
     "get_subscription",
     "hold",
@@ -138,7 +134,6 @@ __all__ = [
     "new_pkce",
     "pkce_challenge",
     "recording_content",
-    "recording_metadata",
     "reject",
     "renew_subscription",
     "revoke",

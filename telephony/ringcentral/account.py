@@ -14,10 +14,6 @@ def current_extension(session: Session) -> Extension:
     return Extension.from_api(get_json(session, f"{EXTENSION_PATH}/~"))
 
 
-def get_extension(session: Session, extension_id: str) -> Extension:
-    return Extension.from_api(get_json(session, f"{EXTENSION_PATH}/{extension_id}"))
-
-
 def list_extensions(
     session: Session, *, per_page: int = 100, types: list[str] | None = None
 ) -> list[Extension]:

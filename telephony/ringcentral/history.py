@@ -10,7 +10,7 @@ from telephony.ringcentral.account import next_page_url
 from telephony.ringcentral.errors import RateLimited
 from telephony.ringcentral.session import Session, get_json, request, with_query
 from telephony.ringcentral.transport import same_host
-from telephony.ringcentral.types import CallLogPage, CallLogRecord, RecordingInfo
+from telephony.ringcentral.types import CallLogPage, CallLogRecord
 
 ACCOUNT_CALL_LOG_PATH = "/restapi/v1.0/account/~/call-log"
 EXTENSION_CALL_LOG_PATH = "/restapi/v1.0/account/~/extension/~/call-log"
@@ -68,10 +68,6 @@ def call_log_pages(
         records = [CallLogRecord.from_api(r) for r in body.get("records") or []]
         yield CallLogPage(records=records, page=page, url=url, next_url=next_url)
         url = next_url
-
-
-def recording_metadata(session: Session, recording_id: str) -> RecordingInfo:
-    return RecordingInfo.from_api(get_json(session, f"{RECORDING_PATH}/{recording_id}"))
 
 
 class RecordingStream:

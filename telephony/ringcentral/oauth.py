@@ -185,11 +185,6 @@ def _renew_or_invalidate(token: RingCentralToken) -> AuthExpired | None:
         )
 
 
-def fresh_access_token(token_id: int) -> str:
-    """An access token valid for at least a minute, refreshed (once, under a lock) if needed."""
-    return fresh_token(token_id).access_token
-
-
 def _renew(token: RingCentralToken) -> TokenSet:
     connector = token.connector
     can_jwt = token.is_connector_level and bool(connector.jwt_credential)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
-from crm.phones import display
+from crm.numbers import display
 
 register = template.Library()
 

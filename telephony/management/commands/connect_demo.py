@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from crm.models import Customer, Entity
-from telephony.connector_admin import ConnectFailed, connector_connect
+from telephony.history.connector import ConnectFailed, connector_connect
+from telephony.history.sync import connector_sync
 from telephony.models import Connector
-from telephony.sync import connector_sync
 
 ADMIN_EXTENSION = "100"  # the simulator's account administrator (system extension)
 STAFF_EXTENSIONS = ["101", "102", "103"]

@@ -3,7 +3,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
-from telephony.listener import Listener
+from telephony.ingest.listener import Listener
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.phones import try_normalize
+from crm.numbers import try_normalize
 
 
 def seconds(value: str) -> float:

@@ -1,0 +1,107 @@
+"""Authorizing a staff member with RingCentral (OAuth auth-code flow with state and PKCE S256).
+
+The state is random, bound to the user's session and single-use; the PKCE verifier never leaves
+the server. After the code exchange the tokens are stored encrypted and the connection is set up
+(extension linked, subscription created) by `subscriptions.resource_authorized`.
+"""
+
+import secrets
+import time
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+
+from crm.models import Resource
+from telephony import ringcentral as rc
+from telephony.connect import subscriptions
+from telephony.connect.tasks import ensure_subscription_task
+from telephony.models import Connector
+
+SESSION_KEY = "ringcentral_oauth"
+DECLINED_KEY = "ringcentral_declined"
+STATE_TTL_SECONDS = 600
+
+
+class AuthorizationFailed(Exception):
+    def __init__(self, message: str, *, next_url: str = "") -> None:
+        super().__init__(message)
+        self.next_url = next_url
+
+
+def _connector(resource: Resource) -> Connector:
+    connector = Connector.objects.filter(entity_id=resource.entity_id).first()
+    if connector is None or not connector.is_configured:
+        raise AuthorizationFailed(
+            "Your company is not ready for RingCentral yet: ask Arcadium support to get your system ready."
+        )
+    return connector
+
+
+def start(*, session: SessionBase, resource: Resource, next_url: str, redirect_uri: str) -> str:
+    """Remember a fresh state + verifier in the session and return RingCentral's authorize URL."""
+    if not resource.ringcentral_enabled:
+        raise AuthorizationFailed(
+            "RingCentral is not enabled for you: ask an administrator to tick it on your resource."
+        )
+    connector = _connector(resource)
+    verifier, challenge = rc.new_pkce()
+    state = secrets.token_urlsafe(24)
+    pending = {
+        key: value
+        for key, value in session.get(SESSION_KEY, {}).items()
+        if value.get("created", 0) > time.time() - STATE_TTL_SECONDS
+    }
+    pending[state] = {"verifier": verifier, "next": next_url, "resource": resource.pk, "created": time.time()}
+    session[SESSION_KEY] = pending
+    session.pop(DECLINED_KEY, None)
+    return rc.authorize_url(connector, redirect_uri=redirect_uri, state=state, code_challenge=challenge)
+
+
+def _claim_state(session: SessionBase, state: str, resource: Resource) -> dict:
+    pending = session.get(SESSION_KEY, {})
+    entry = pending.pop(state, None) if state else None
+    session[SESSION_KEY] = pending  # the state is single-use, whatever happens next
+    if entry is None or entry.get("resource") != resource.pk:
+        raise AuthorizationFailed("This RingCentral sign-in link is not valid any more. Please try again.")
+    if entry.get("created", 0) <= time.time() - STATE_TTL_SECONDS:
+        raise AuthorizationFailed(
+            "The RingCentral sign-in took too long. Please try again.", next_url=entry["next"]
+        )
+    return entry
+
+
+def complete(*, session: SessionBase, resource: Resource, params, redirect_uri: str) -> str:
+    """Handle RingCentral's redirect back. Returns where to send the user next."""
+    entry = _claim_state(session, params.get("state", ""), resource)
+    if params.get("error"):
+        raise AuthorizationFailed(
+            "RingCentral was not authorized, so Arcadium cannot show your calls. "
+            "Click the red phone icon and choose Authorize when you are ready.",
+            next_url=entry["next"],
+        )
+    code = params.get("code", "")
+    if not code:
+        raise AuthorizationFailed(
+            "RingCentral did not send an authorization code. Please try again.", next_url=entry["next"]
+        )
+    connector = _connector(resource)
+    try:
+        tokens = rc.exchange_code(connector, code=code, verifier=entry["verifier"], redirect_uri=redirect_uri)
+        token = rc.save_tokens(connector=connector, resource=resource, token_set=tokens)
+        if not subscriptions.resource_authorized(resource=resource, token=token):
+            transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk))
+    except rc.RingCentralError as exc:
+        raise AuthorizationFailed(
+            f"RingCentral authorization failed: {exc.message}", next_url=entry["next"]
+        ) from exc
+    return entry["next"]
+
+
+def needs_authorization(resource: Resource | None) -> bool:
+    """Ticked, the company is set up, and no usable token: send them to RingCentral."""
+    if resource is None or not resource.ringcentral_enabled:
+        return False
+    connector = Connector.objects.filter(entity_id=resource.entity_id).first()
+    if connector is None or not connector.is_configured:
+        return False
+    return not resource.__class__.objects.filter(pk=resource.pk, ringcentral_token__is_valid=True).exists()

@@ -1,0 +1,51 @@
+"""Celery tasks: thin, idempotent adapters that take ids and call plain functions."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from telephony import ringcentral as rc
+from telephony.connect import subscriptions
+from telephony.models import RingCentralToken
+
+logger = logging.getLogger(__name__)
+TRANSIENT = (rc.RingCentralUnavailable, rc.RateLimited)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=8
+)
+def ensure_subscription_task(resource_id: int) -> None:
+    """Create, renew or recreate one resource's subscription."""
+    subscriptions.ensure_subscription(resource_id)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=5)
+def resource_disabled_task(resource_id: int) -> None:
+    """RingCentral was unticked on the resource: revoke and unsubscribe."""
+    subscriptions.resource_disabled(resource_id)
+
+
+@shared_task
+def renew_subscriptions_task() -> int:
+    """Beat: queue a check for every listening resource whose subscription needs attention."""
+    due = subscriptions.subscriptions_due()
+    for resource_id in due:
+        ensure_subscription_task.delay(resource_id)
+    return len(due)
+
+
+@shared_task
+def refresh_tokens_task() -> int:
+    """Beat: refresh sessions whose refresh token would otherwise lapse while the user is idle."""
+    soon = timezone.now() + timedelta(days=2)
+    refreshed = 0
+    for token in RingCentralToken.objects.valid().filter(refresh_expires_at__lt=soon):
+        try:
+            rc.fresh_token(token.pk, stale_access_token=token.access_token)
+            refreshed += 1
+        except rc.RingCentralError as exc:
+            logger.warning("Token #%s could not be refreshed: %s", token.pk, exc.message)
+    return refreshed

@@ -1,0 +1,58 @@
+"""The only module that sends to the channel layer.
+
+Everything a user's browser tabs see live (the header phone icon, the call wizard, notifications)
+goes through here: one group per user, HTML rendered once (every member of the group is the same
+user, so they all see the same fragment), sent after the surrounding transaction commits so a tab
+never receives state the database does not have yet.
+"""
+
+import logging
+import time
+from typing import TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+class HtmlPush(TypedDict):
+    type: str  # "push.html" → UserConsumer.push_html
+    user_id: int
+    html: str
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def send_html(*, user_id: int, html: str) -> None:
+    """Send HTML fragments (top-level elements with ids, swapped out-of-band) to every tab of a user."""
+    message: HtmlPush = {"type": "push.html", "user_id": user_id, "html": html}
+    transaction.on_commit(lambda: _group_send(user_group(user_id), message))
+
+
+# After a failed send, skip sending for a few seconds: each attempt against a Redis that is down
+# costs the redis client's retries (~0.6 s), and pushes run inside RingCentral's webhook request.
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
+_paused_until = 0.0
+
+
+def _group_send(group: str, message: dict) -> None:
+    global _paused_until
+    layer = get_channel_layer()
+    if layer is None or time.monotonic() < _paused_until:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        # Channel layers are at-most-once and the page re-fetches its live state when its socket
+        # reopens, so a lost push is repaired; losing the request that caused it would not be.
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        logger.warning(
+            "Live updates paused for %ss: could not send to %s; tabs catch up when their socket reopens",
+            PAUSE_AFTER_FAILURE_SECONDS,
+            group,
+            exc_info=True,
+        )

@@ -1,0 +1,75 @@
+"""The wizard's HTTP side: reopen, re-sync after a reconnect, choose a match, buttons, recent calls."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.access import entity_required
+from telephony.access import get_call_for_user
+from telephony.models import Call
+from telephony.wizard import composer
+from telephony.wizard.call_control import CallControlError, call_control
+from telephony.wizard.matching import choose_match
+
+
+@entity_required
+@require_GET
+def call_wizard(request: HttpRequest, pk: int) -> HttpResponse:
+    return HttpResponse(composer.wizard_html(get_call_for_user(request, pk, own=True), request=request))
+
+
+@entity_required
+@require_GET
+def live_calls(request: HttpRequest) -> HttpResponse:
+    """After the live socket (re)opens: current state for the wizards the tab has, new ones appended."""
+    have = {int(pk) for pk in request.GET.get("have", "").split(",") if pk.isdigit()}
+    calls = (
+        Call.objects.for_entity(request.entity)
+        .filter(resource=request.resource)
+        .select_related("resource", "customer", "contact__customer")
+    )
+    html = [composer.live_parts_html(call) for call in calls.filter(pk__in=have)]
+    missing = calls.live().filter(popped_up_at__isnull=False).exclude(pk__in=have)
+    html += [composer.popup_html(call) for call in missing]
+    return HttpResponse("".join(html))
+
+
+@entity_required
+@require_POST
+def choose_caller(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_call_for_user(request, pk, own=True)
+    try:
+        chosen = choose_match(
+            call=call, kind=request.POST.get("kind", ""), pk=int(request.POST.get("pk", ""))
+        )
+    except ValueError:
+        chosen = False
+    if not chosen:
+        return HttpResponse("That record does not match this caller any more.", status=400)
+    composer.push_chosen(call)
+    return HttpResponse(status=204)
+
+
+@entity_required
+@require_POST
+def control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    call = get_call_for_user(request, pk, own=True)
+    try:
+        call_control(call=call, resource=request.resource, action=action)
+    except CallControlError as exc:
+        return HttpResponse(str(exc))
+    if action == "hangup" and request.resource.close_wizard_on_hangup:
+        composer.push_closed(call)
+    return HttpResponse(status=204)
+
+
+@entity_required
+@require_GET
+def recent_calls(request: HttpRequest) -> HttpResponse:
+    calls = (
+        Call.objects.for_entity(request.entity)
+        .filter(resource=request.resource)
+        .select_related("customer", "contact")
+        .order_by("-started_at")[:15]
+    )
+    return render(request, "telephony/_recent_calls.html", {"calls": calls})

@@ -1,0 +1,1 @@
+"""Names vulture cannot see used (Django calls them by convention); each with the reason."""
