@@ -39,9 +39,7 @@ def connect(entity, simulator, *, user=None) -> Connector:
             "delivery_mode": Connector.DeliveryMode.WEBSOCKET,
         },
     )
-    connector_connect(
-        connector=connector, user=user, jwt_credential=simulator.control.jwt(ADMIN_EXTENSION)
-    )
+    connector_connect(connector=connector, user=user, jwt_credential=simulator.control.jwt(ADMIN_EXTENSION))
     connector.refresh_from_db()
     return connector
 
