@@ -52,7 +52,16 @@ def connector_admin(entity, django_user_model):
     return resource.user
 
 
-def test_the_connector_page_shows_the_next_sync_beat_really_has(client, connector_admin):
+def connected(entity):
+    from telephony.models import Connector
+
+    Connector.objects.update_or_create(
+        entity=entity, defaults={"client_id": "app", "client_secret": "secret", "status": "connected"}
+    )
+
+
+def test_the_connector_page_shows_the_next_sync_beat_really_has(client, entity, connector_admin):
+    connected(entity)
     at = timezone.now() + timedelta(minutes=3)
     schedule.record_next_runs({"sync-call-logs": at})
     client.force_login(connector_admin)
@@ -64,9 +73,20 @@ def test_the_connector_page_shows_the_next_sync_beat_really_has(client, connecto
     assert "every 5 minutes" not in html
 
 
-def test_the_connector_page_says_when_no_scheduler_runs(client, connector_admin):
+def test_the_connector_page_says_when_no_scheduler_runs(client, entity, connector_admin):
+    connected(entity)
     client.force_login(connector_admin)
 
     html = client.get("/telephony/connector/").content.decode()
 
     assert "Automatic sync is not running: no scheduler (Celery beat) has reported" in html
+
+
+def test_the_connector_page_promises_no_sync_while_disconnected(client, connector_admin):
+    schedule.record_next_runs({"sync-call-logs": timezone.now() + timedelta(minutes=3)})
+    client.force_login(connector_admin)
+
+    html = client.get("/telephony/connector/").content.decode()
+
+    assert "Automatic sync runs while RingCentral is connected." in html
+    assert "Next automatic sync" not in html
