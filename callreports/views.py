@@ -1,6 +1,6 @@
 """The customer account's Calls tab and the call detail page."""
 
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from callreports import calls as history
 from crm import tabs
-from crm.access import entity_required, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_customer_for_user
 from telephony.access import get_call_for_user
 from telephony.history.connector import connector_status
 from telephony.history.recordings import connector_connected, recording_availability
@@ -37,7 +37,7 @@ def _query_without(params: QueryDict, *names: str) -> str:
 
 @entity_required
 @require_GET
-def customer_calls(request, pk: int):
+def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request, pk)
     form = history.CallFilterForm(request.GET or None, entity=request.entity)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -77,7 +77,7 @@ def customer_calls(request, pk: int):
 
 @entity_required
 @require_GET
-def call_detail(request, pk: int):
+def call_detail(request: EntityRequest, pk: int) -> HttpResponse:
     call = get_call_for_user(request, pk)
     call.duration_text = history.duration_text(call.duration_seconds)
     context = {

@@ -3,6 +3,7 @@ and the customer account's Call reports tab. Every row is reached through the us
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,21 +15,21 @@ from callreports import services
 from callreports.forms import ActionForm
 from callreports.models import Action, CallNote
 from crm import tabs
-from crm.access import entity_required, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_customer_for_user
 from telephony.access import get_call_for_user
 
 FORM = "callreports/_action_form.html"
 STATUS_FILTERS = {"open": "Open", "done": "Done", "all": "All"}
 
 
-def get_action_for_user(request, pk: int) -> Action:
+def get_action_for_user(request: EntityRequest, pk: int) -> Action:
     actions = Action.objects.for_entity(request.entity).select_related(
         "assignee", "created_by", "customer", "contact", "call__note"
     )
     return get_object_or_404(actions, pk=pk)
 
 
-def can_edit(request, action: Action) -> bool:
+def can_edit(request: EntityRequest, action: Action) -> bool:
     """The assignee, the author, and whoever holds the change permission may change an action."""
     resource_id = request.resource.pk
     return resource_id in (action.assignee_id, action.created_by_id) or request.user.has_perm(
@@ -47,13 +48,13 @@ def _form_context(*, form: ActionForm, form_url: str, call=None, saved=None, war
     }
 
 
-def _blank_form(request, *, customer, call=None) -> ActionForm:
+def _blank_form(request: EntityRequest, *, customer, call=None) -> ActionForm:
     initial = {"assignee": request.resource, "contact": call.contact if call else None}
     return ActionForm(entity=request.entity, customer=customer, initial=initial)
 
 
 @entity_required
-def my_actions(request):
+def my_actions(request: EntityRequest) -> HttpResponse:
     """Actions assigned to me: open (default), done or all; overdue ones highlighted."""
     status = request.GET.get("status", "open")
     if status not in STATUS_FILTERS:
@@ -78,7 +79,7 @@ def my_actions(request):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def call_report(request, call_id: int):
+def call_report(request: EntityRequest, call_id: int) -> HttpResponse:
     """The wizard's Call Report tab: GET the form, POST to file it (answers with a fresh form)."""
     call = get_call_for_user(request, call_id)
     customer = call.customer
@@ -91,7 +92,7 @@ def call_report(request, call_id: int):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def action_create(request):
+def action_create(request: EntityRequest) -> HttpResponse:
     """A call report on its own page, optionally for a customer (?customer=<id>)."""
     customer_id = request.GET.get("customer") or request.POST.get("customer_id") or ""
     customer = get_customer_for_user(request, int(customer_id)) if customer_id.isdigit() else None
@@ -103,7 +104,7 @@ def action_create(request):
     return _create(request, form_url=form_url, customer=customer)
 
 
-def _create(request, *, form_url: str, customer, call=None):
+def _create(request: EntityRequest, *, form_url: str, customer, call=None) -> HttpResponse:
     form = ActionForm(request.POST, entity=request.entity, customer=customer)
     if form.is_valid():
         try:
@@ -135,7 +136,7 @@ def _create(request, *, form_url: str, customer, call=None):
 
 
 @entity_required
-def action_detail(request, pk: int):
+def action_detail(request: EntityRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     note = getattr(action.call, "note", None) if action.call_id else None
     context = {"action": action, "note": note, "can_edit": can_edit(request, action), "nav": "actions"}
@@ -144,7 +145,7 @@ def action_detail(request, pk: int):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def action_edit(request, pk: int):
+def action_edit(request: EntityRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk)
     if not can_edit(request, action):
         raise PermissionDenied("Only the assignee or the author can change this action.")
@@ -170,7 +171,7 @@ def action_edit(request, pk: int):
 
 @entity_required
 @require_POST
-def call_note(request, call_id: int):
+def call_note(request: EntityRequest, call_id: int) -> HttpResponse:
     """Save a call's note; answers with the saved-state line (“Saved 10:42 by Alice”)."""
     call = get_call_for_user(request, call_id)
     context = {"call": call}
@@ -197,7 +198,7 @@ def account_tabs(customer) -> list[dict]:
     return [{"key": "call-reports", "label": "Call reports", "url": url}]
 
 
-def customer_tab_html(request, customer) -> str:
+def customer_tab_html(request: EntityRequest, customer) -> str:
     """The Call reports tab's body for a customer account (used by crm's account tabs)."""
     actions = (
         Action.objects.for_entity(request.entity)
@@ -210,7 +211,7 @@ def customer_tab_html(request, customer) -> str:
 
 
 @entity_required
-def customer_actions(request, pk: int):
+def customer_actions(request: EntityRequest, pk: int) -> HttpResponse:
     """The customer account's Call reports tab."""
     customer = get_customer_for_user(request, pk)
     context = {

@@ -1,13 +1,14 @@
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from crm.access import entity_required, get_contact_for_user, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_contact_for_user, get_customer_for_user
 from crm.search import search_customers
 from crm.tabs import account_tabs
 
 
 @entity_required
-def customer_list(request):
+def customer_list(request: EntityRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     customers = search_customers(entity=request.entity, query=query).prefetch_related("phone_numbers")
     page = Paginator(customers, 25).get_page(request.GET.get("page"))
@@ -17,7 +18,7 @@ def customer_list(request):
 
 
 @entity_required
-def customer_detail(request, pk: int):
+def customer_detail(request: EntityRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request, pk)
     contacts = customer.contacts.filter(is_active=True).prefetch_related("phone_numbers")
     context = {
@@ -31,7 +32,7 @@ def customer_detail(request, pk: int):
 
 
 @entity_required
-def customer_contacts(request, pk: int):
+def customer_contacts(request: EntityRequest, pk: int) -> HttpResponse:
     customer = get_customer_for_user(request, pk)
     contacts = customer.contacts.all().prefetch_related("phone_numbers")
     context = {
@@ -45,7 +46,7 @@ def customer_contacts(request, pk: int):
 
 
 @entity_required
-def contact_detail(request, pk: int):
+def contact_detail(request: EntityRequest, pk: int) -> HttpResponse:
     contact = get_contact_for_user(request, pk)
     return render(
         request, "crm/contact_detail.html", {"contact": contact, "phones": contact.phone_numbers.all()}

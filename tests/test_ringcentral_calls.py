@@ -86,7 +86,12 @@ def test_reject_and_forward(rc, simulator):
 
     tsid, party = ringing_call(simulator)
     forwarded = ringcentral.forward(rc, telephony_session_id=tsid, party_id=party, extension_number="102")
-    assert forwarded.extension_id == BOB_ID and forwarded.id != party
+    assert (forwarded.id, forwarded.status_code, forwarded.status_reason) == (
+        party,
+        "Disconnected",
+        "BlindTransfer",
+    )
+    assert ringcentral.get_call_session(rc, tsid).parties[-1].extension_id == BOB_ID
     with pytest.raises(ringcentral.InvalidRequest, match="exactly one"):
         ringcentral.forward(rc, telephony_session_id=tsid, party_id=party)
 

@@ -111,13 +111,13 @@ def test_forward_to_a_colleague_rings_them(simulator):
         subscribe_webhook(bob, receiver, [TELEPHONY_EXT])
         tsid, _, party = ringing_call(simulator)
         forwarded = alice.post(f"{party}/forward", {"extensionNumber": "102"}).json_dict()
-        assert forwarded["id"] == f"p-{tsid[2:]}-3" and forwarded["extensionId"] == BOB_ID
+        assert forwarded["id"] == party.rsplit("/", 1)[1] and forwarded["extensionId"] == ALICE_ID
+        assert forwarded["status"] == {"code": "Disconnected", "reason": "BlindTransfer"}
         notes = receiver.wait_for(2)
         assert [c[1:] for c in codes(notes)] == [("3", "Setup"), ("3", "Proceeding")]
         assert notes[0]["body"]["parties"][0]["to"]["name"] == "Bob Chen"
-        bob.post(
-            f"{SESSIONS}/{tsid}/parties/{forwarded['id']}/answer", {"deviceId": devices(bob)["SoftPhone"]}
-        )
+        bobs_party = notes[0]["body"]["parties"][0]["id"]
+        bob.post(f"{SESSIONS}/{tsid}/parties/{bobs_party}/answer", {"deviceId": devices(bob)["SoftPhone"]})
         assert receiver.wait_for(3)[-1]["body"]["parties"][0]["status"]["code"] == "Answered"
     finally:
         receiver.close()

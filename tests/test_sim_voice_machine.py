@@ -96,9 +96,11 @@ def test_reject_and_forward_and_transfer():
     assert session.ended
 
     session, user = inbound()
-    new = session.forward(user.id, target=BOB)
+    forwarded = session.forward(user.id, target=BOB)
+    assert forwarded is user
     assert trail(session)[3:] == [("2", "Disconnected"), ("3", "Setup"), ("3", "Proceeding")]
-    assert session.events[3].party["status"]["reason"] == "CallRedirected"
+    assert session.events[3].party["status"]["reason"] == "BlindTransfer"
+    new = session.parties[-1]
     assert new.extension_id == BOB.extension_id and new.id.endswith("-3")
     assert not session.ended
 

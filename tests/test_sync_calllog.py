@@ -250,7 +250,7 @@ def test_one_sync_at_a_time_per_connector(connector, simulator):
 
 
 def test_the_periodic_task_queues_connected_connectors_only(connector, other_entity, simulator):
-    from telephony import tasks
+    from telephony.history import tasks
     from telephony.models import Connector
 
     Connector.objects.create(entity=other_entity, client_id="x", client_secret="y")

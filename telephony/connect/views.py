@@ -1,28 +1,29 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.access import entity_required
+from crm.access import EntityRequest, entity_required
 from telephony.connect import authorization, presence, status
 from telephony.connect.forms import PhoneSettingsForm
 from telephony.connect.status import phone_status
 
 
-def _safe_next(request, candidate: str | None) -> str:
+def _safe_next(request: EntityRequest, candidate: str | None) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
     return reverse("home")
 
 
-def _callback_url(request) -> str:
+def _callback_url(request: EntityRequest) -> str:
     return request.build_absolute_uri(reverse("telephony-oauth-callback"))
 
 
 @entity_required
 @require_GET
-def connect(request):
+def connect(request: EntityRequest) -> HttpResponse:
     """Send the user to RingCentral's login and Access Request pages."""
     next_url = _safe_next(request, request.GET.get("next"))
     try:
@@ -40,7 +41,7 @@ def connect(request):
 
 @entity_required
 @require_GET
-def oauth_callback(request):
+def oauth_callback(request: EntityRequest) -> HttpResponse:
     """RingCentral sends the user back here with ?code&state (or ?error)."""
     try:
         next_url = authorization.complete(
@@ -61,14 +62,14 @@ def oauth_callback(request):
 
 @entity_required
 @require_GET
-def phone_icon(request):
+def phone_icon(request: EntityRequest) -> HttpResponse:
     """The header icon alone: tabs re-fetch it when their live socket (re)opens."""
     return render(request, "telephony/_phone.html#icon", {"phone": phone_status(request.resource)})
 
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def phone_settings(request):
+def phone_settings(request: EntityRequest) -> HttpResponse:
     resource = request.resource
     saved = False
     if request.method == "POST":
@@ -92,7 +93,7 @@ def phone_settings(request):
 
 @entity_required
 @require_GET
-def presence_badge(request):
+def presence_badge(request: EntityRequest) -> HttpResponse:
     return render(
         request, f"{presence.TEMPLATE}#badge", {"presence": presence.presence_for(request.resource)}
     )
@@ -100,7 +101,7 @@ def presence_badge(request):
 
 @entity_required
 @require_POST
-def do_not_disturb(request):
+def do_not_disturb(request: EntityRequest) -> HttpResponse:
     choice = request.POST.get("dnd", "")
     context = {}
     if choice not in ("on", "off"):

@@ -9,7 +9,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from crm.access import entity_required
+from crm.access import EntityRequest, entity_required
 from telephony import ringcentral as rc
 from telephony.models import Call, Connector
 
@@ -48,7 +48,7 @@ def _unavailable(reason: str, status: int) -> HttpResponse:
 
 @entity_required
 @require_GET
-def recording_audio(request, pk: int):
+def recording_audio(request: EntityRequest, pk: int) -> HttpResponse:
     """Stream the recording, passing Range through so the player can seek (206 Partial Content)."""
     call = get_object_or_404(Call.objects.for_entity(request.entity), pk=pk)
     availability = recording_availability(call=call, user=request.user)

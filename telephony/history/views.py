@@ -5,13 +5,13 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.access import entity_required
+from crm.access import EntityRequest, entity_required
 from telephony import ringcentral as rc
 from telephony.history import connector as connector_services
 from telephony.history.connector import (
@@ -45,7 +45,7 @@ def connector_admin_required(view):
     return wrapper
 
 
-def _page(request, *, settings_form=None, connect_form=None, status=200):
+def _page(request: EntityRequest, *, settings_form=None, connect_form=None, status=200) -> HttpResponse:
     connector = connector_for(request.entity)
     context = {
         "status": connector_status(connector),
@@ -59,13 +59,13 @@ def _page(request, *, settings_form=None, connect_form=None, status=200):
 
 @connector_admin_required
 @require_GET
-def connector_page(request):
+def connector_page(request: EntityRequest) -> HttpResponse:
     return _page(request)
 
 
 @connector_admin_required
 @require_POST
-def connector_settings(request):
+def connector_settings(request: EntityRequest) -> HttpResponse:
     connector = connector_for(request.entity)
     form = ConnectorSettingsForm(data=request.POST, instance=connector)
     if not form.is_valid():
@@ -77,7 +77,7 @@ def connector_settings(request):
 
 @connector_admin_required
 @require_POST
-def connector_connect(request):
+def connector_connect(request: EntityRequest) -> HttpResponse:
     connector = connector_for(request.entity)
     form = ConnectForm(data=request.POST)
     if not form.is_valid():
@@ -96,7 +96,7 @@ def connector_connect(request):
 
 @connector_admin_required
 @require_POST
-def connector_disconnect(request):
+def connector_disconnect(request: EntityRequest) -> HttpResponse:
     stopped = connector_services.connector_disconnect(connector=connector_for(request.entity))
     messages.success(
         request,
@@ -109,7 +109,7 @@ def connector_disconnect(request):
 
 @connector_admin_required
 @require_http_methods(["GET", "POST"])
-def connector_mapping(request):
+def connector_mapping(request: EntityRequest) -> HttpResponse:
     """The extension ↔ resource table, built from RingCentral's extension list."""
     connector = connector_for(request.entity)
     error = ""
@@ -142,7 +142,7 @@ def connector_mapping(request):
 
 @entity_required
 @require_POST
-def connector_sync(request):
+def connector_sync(request: EntityRequest) -> HttpResponse:
     """Manual sync: queue a run now. Any staff member may ask (a missing recent call is their problem)."""
     connector = connector_for(request.entity)
     sync = connector_status(connector).sync

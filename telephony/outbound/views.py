@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.access import entity_required, get_contact_for_user, get_customer_for_user
+from crm.access import EntityRequest, entity_required, get_contact_for_user, get_customer_for_user
 from crm.models import Resource
 from telephony import ringcentral as rc
 from telephony.access import get_call_for_user
@@ -18,7 +18,7 @@ from telephony.wizard import composer
 DIAL = "telephony/dial.html"
 
 
-def _record(request, data, key: str, getter):
+def _record(request: EntityRequest, data, key: str, getter) -> HttpResponse:
     value = data.get(key, "")
     if not value:
         return None
@@ -29,7 +29,7 @@ def _record(request, data, key: str, getter):
 
 @entity_required
 @require_http_methods(["GET", "POST"])
-def dial(request):
+def dial(request: EntityRequest) -> HttpResponse:
     """GET: the confirm dialog ("Call ACME Corp at … from your desk phone?"); POST: place the call."""
     data = request.POST if request.method == "POST" else request.GET
     customer = _record(request, data, "customer", get_customer_for_user)
@@ -56,7 +56,7 @@ def dial(request):
     return render(request, f"{DIAL}#dialog" if request.htmx else DIAL, context)
 
 
-def _placed(request, target: dialling.DialTarget):
+def _placed(request: EntityRequest, target: dialling.DialTarget) -> HttpResponse:
     if request.htmx:  # the dialog goes away; the wizard arrives in every tab through the socket
         return HttpResponse("")
     messages.success(request, f"Calling {target.name or target.display_number}…")
@@ -66,7 +66,7 @@ def _placed(request, target: dialling.DialTarget):
 
 @entity_required
 @require_GET
-def ring_out_status(request, pk: int):
+def ring_out_status(request: EntityRequest, pk: int) -> HttpResponse:
     """Polled by the wizard while a RingOut is dialling and RingCentral has sent no event for it."""
 
     call = get_call_for_user(request, pk, own=True)

@@ -15,6 +15,7 @@ so there is one place to look and one name to patch. Results are typed dataclass
 from telephony.ringcentral.account import current_extension, list_devices, list_extensions
 from telephony.ringcentral.control import (
     answer,
+    bridge,
     cancel_ring_out,
     drop,
     forward,
@@ -43,6 +44,25 @@ from telephony.ringcentral.history import (
     call_log_url,
     recording_content,
 )
+from telephony.ringcentral.messages import (
+    MESSAGE_STORE_EVENT_FILTER,
+    VOICEMAIL_EVENT_FILTER,
+    MalformedMessageNotification,
+    MessageAttachment,
+    MessageChange,
+    MessageStoreNotification,
+    VoicemailMessage,
+    VoicemailNotification,
+    VoicemailPage,
+    get_message,
+    list_voicemails,
+    message_event_kind,
+    parse_message_notification,
+    voicemail_audio,
+    voicemail_call_record,
+    voicemail_pages,
+    voicemail_transcription,
+)
 from telephony.ringcentral.oauth import (
     REFRESH_MARGIN_SECONDS,
     authorize_url,
@@ -54,7 +74,7 @@ from telephony.ringcentral.oauth import (
     revoke,
     save_tokens,
 )
-from telephony.ringcentral.presence import Presence, call_out, get_presence, set_dnd_status
+from telephony.ringcentral.presence import Presence, call_out, get_presence, list_presence, set_dnd_status
 from telephony.ringcentral.session import Session, connector_session, session_for
 from telephony.ringcentral.stream import TelephonyStream
 from telephony.ringcentral.subscriptions import (
@@ -83,7 +103,24 @@ from telephony.ringcentral.types import (
 )
 
 __all__ = [
+    "MESSAGE_STORE_EVENT_FILTER",
     "REFRESH_MARGIN_SECONDS",
+    "VOICEMAIL_EVENT_FILTER",
+    "MalformedMessageNotification",
+    "MessageAttachment",
+    "MessageChange",
+    "MessageStoreNotification",
+    "VoicemailMessage",
+    "VoicemailNotification",
+    "VoicemailPage",
+    "get_message",
+    "list_voicemails",
+    "message_event_kind",
+    "parse_message_notification",
+    "voicemail_audio",
+    "voicemail_call_record",
+    "voicemail_pages",
+    "voicemail_transcription",
     "AppCredentialsRefused",
     "AuthExpired",
     "CallEndpoint",
@@ -110,6 +147,7 @@ __all__ = [
     "WsToken",
     "answer",
     "authorize_url",
+    "bridge",
     "call_log_pages",
     "call_log_url",
     "call_out",
@@ -130,6 +168,7 @@ __all__ = [
     "jwt_login",
     "list_devices",
     "list_extensions",
+    "list_presence",
     "list_subscriptions",
     "new_pkce",
     "pkce_challenge",

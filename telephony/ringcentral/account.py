@@ -20,17 +20,17 @@ def list_extensions(
     """Every extension of the account (all pages)."""
     return [
         Extension.from_api(r)
-        for r in _all_records(session, EXTENSION_PATH, {"perPage": per_page, "type": types})
+        for r in all_records(session, EXTENSION_PATH, {"perPage": per_page, "type": types})
     ]
 
 
 def list_devices(session: Session, extension_id: str = "~") -> list[Device]:
     """The devices (softphone, desk phone…) of an extension; `~` is the session's own extension."""
     path = f"{EXTENSION_PATH}/{extension_id}/device"
-    return [Device.from_api(r) for r in _all_records(session, path, {"perPage": 100})]
+    return [Device.from_api(r) for r in all_records(session, path, {"perPage": 100})]
 
 
-def _all_records(session: Session, path: str, params: dict) -> Iterator[dict]:
+def all_records(session: Session, path: str, params: dict) -> Iterator[dict]:
     url: str | None = path
     page_params: dict | None = params
     while url:

@@ -80,7 +80,9 @@ def forward(
     extension_id: str = "",
     voicemail: str = "",
 ) -> CallParty:
-    """Send a still-ringing call elsewhere (exactly one destination)."""
+    """Send a still-ringing call elsewhere (exactly one destination). Returns the forwarded party,
+    now `Disconnected` with reason `BlindTransfer`; the target's new party arrives by notification.
+    A call that is not ringing any more: `InvalidRequest` (409 TAS-102)."""
     body = _target(
         phoneNumber=phone_number,
         extensionNumber=extension_number,
@@ -101,7 +103,10 @@ def transfer(
     voicemail: str = "",
     park_orbit: str = "",
 ) -> CallParty:
-    """Blind-transfer an answered (or held) call (exactly one destination)."""
+    """Blind-transfer an answered (or held) call (exactly one destination). Returns the user's
+    party, now `Disconnected` with reason `BlindTransfer`; the target's new party arrives by
+    notification. A ringing or finished party: `InvalidRequest` (409 TAS-102); an ended call:
+    `NotFound`."""
     body = _target(
         phoneNumber=phone_number,
         extensionNumber=extension_number,
@@ -110,6 +115,23 @@ def transfer(
         parkOrbit=park_orbit,
     )
     return _party_action(session, telephony_session_id, party_id, "transfer", body)
+
+
+def bridge(
+    session: Session,
+    *,
+    telephony_session_id: str,
+    party_id: str,
+    consult_session_id: str,
+    consult_party_id: str,
+) -> CallParty:
+    """Complete a warm transfer: join the far end of the held call (`telephony_session_id`, the
+    user's `party_id` in it) with the far end of the consult call (the user's party there); the
+    user leaves both. Returns the user's party in the held call, `Gone` with reason
+    `AttendedTransfer` and `peer_*` naming the consult party. Wrong states (consult not answered,
+    call ended): `InvalidRequest` (409 TAS-102) or `NotFound`."""
+    body = {"telephonySessionId": consult_session_id, "partyId": consult_party_id}
+    return _party_action(session, telephony_session_id, party_id, "bridge", body)
 
 
 def ring_out(

@@ -105,7 +105,7 @@ def recording_content(
     seeking; the answer is then 206 with Content-Range. `content_uri` (from the call log) is used
     when it points at RingCentral's hosts; otherwise the media host is derived from the server."""
     url = content_uri if content_uri and same_host(content_uri, session.connector.server_url) else ""
-    url = url or _media_url(session.connector.server_url, f"{RECORDING_PATH}/{recording_id}/content")
+    url = url or media_url(session.connector.server_url, f"{RECORDING_PATH}/{recording_id}/content")
     headers = {"Accept": "audio/*"}
     if range_header:
         headers["Range"] = range_header
@@ -113,8 +113,8 @@ def recording_content(
     return RecordingStream(response.response())
 
 
-def _media_url(server_url: str, path: str) -> str:
-    # Recording content must be fetched from the media host on the real RingCentral.
+def media_url(server_url: str, path: str) -> str:
+    # Recording and message content must be fetched from the media host on the real RingCentral.
     parts = urlsplit(server_url)
     host = MEDIA_HOSTS.get(parts.hostname or "", parts.netloc)
     return urlunsplit((parts.scheme, host, path, "", ""))

@@ -167,12 +167,20 @@ class CallParty:
     extension_id: str
     from_: CallEndpoint
     to: CallEndpoint
+    # A `Gone` party's replacement (warm transfer): RingCentral's fixture names the "s-…" id
+    # `sessionId`, its schema `telephonySessionId`; either is read.
+    peer_telephony_session_id: str = ""
+    peer_party_id: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallParty":
         status = data.get("status") or {}
         owner = data.get("owner") or {}
+        raw_peer = status.get("peerId")
+        peer: dict = raw_peer if isinstance(raw_peer, dict) else {}
         return cls(
+            peer_telephony_session_id=_str(peer.get("telephonySessionId") or peer.get("sessionId")),
+            peer_party_id=_str(peer.get("partyId")),
             id=_str(data.get("id")),
             status_code=_str(status.get("code")),
             status_reason=_str(status.get("reason")),
@@ -215,10 +223,19 @@ class CallLogLeg:
     from_: CallEndpoint
     to: CallEndpoint
     extension_id: str
+    telephony_session_id: str = ""
+    party_id: str = ""
+    # Warm transfer: the other call of the pair (the consult call, or the call that was held).
+    transfer_target_session_id: str = ""
+    transferee_session_id: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallLogLeg":
         return cls(
+            telephony_session_id=_str(data.get("telephonySessionId")),
+            party_id=_str(data.get("partyId")),
+            transfer_target_session_id=_str((data.get("transferTarget") or {}).get("telephonySessionId")),
+            transferee_session_id=_str((data.get("transferee") or {}).get("telephonySessionId")),
             leg_type=_str(data.get("legType")),
             direction=_str(data.get("direction")),
             action=_str(data.get("action")),
@@ -250,10 +267,14 @@ class CallLogRecord:
     recording_content_uri: str
     last_modified_time: datetime | None
     legs: list[CallLogLeg]
+    # The voicemail (or fax) left on this call: `message.id` in the message store, and its type.
+    message_id: str = ""
+    message_type: str = ""
 
     @classmethod
     def from_api(cls, data: dict) -> "CallLogRecord":
         recording = data.get("recording") or {}
+        message = data.get("message") if isinstance(data.get("message"), dict) else {}
         return cls(
             id=_str(data.get("id")),
             session_id=_str(data.get("sessionId")),
@@ -271,6 +292,8 @@ class CallLogRecord:
             recording_content_uri=_str(recording.get("contentUri")),
             last_modified_time=_when(data.get("lastModifiedTime")),
             legs=[CallLogLeg.from_api(leg) for leg in data.get("legs") or []],
+            message_id=_str(message.get("id")),
+            message_type=_str(message.get("type")),
         )
 
 

@@ -7,7 +7,9 @@ only over HTTP and WebSocket through telephony/ringcentral.py and the official S
 
 Two Django apps live here:
 - `platform` (label `sim_platform`): OAuth, account/extensions/devices, call log, recordings,
-  rate limits, fault injection, the control API base and the console page.
-- `voice` (label `sim_voice`): the telephony state machine, telephony-session notifications,
-  webhook and WebSocket subscriptions, call control, presence.
+  the message store (voicemail with audio and transcription), rate limits, fault injection, the
+  control API base and the console page.
+- `voice` (label `sim_voice`): the telephony state machine (including voicemail: after N rings,
+  on Do Not Disturb, on request), telephony-session and message notifications, webhook and
+  WebSocket subscriptions, call control, presence.
 """

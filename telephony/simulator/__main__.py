@@ -58,6 +58,8 @@ def serve(host: str, port: int, *, verbosity: int) -> None:
 
     def announce() -> None:
         bound_host, bound_port = server.listening_addresses[0] if server.listening_addresses else (host, port)
+        # Notifications carry absolute media URIs (voicemail attachments): this is our address.
+        os.environ["SIMULATOR_PUBLIC_URL"] = f"http://{bound_host}:{bound_port}"
         print(f"RingCentral simulator ready on http://{bound_host}:{bound_port}", flush=True)
 
     server.ready_callable = lambda: reactor.callWhenRunning(announce)

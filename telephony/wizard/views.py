@@ -1,10 +1,10 @@
 """The wizard's HTTP side: reopen, re-sync after a reconnect, choose a match, buttons, recent calls."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.access import entity_required
+from crm.access import EntityRequest, entity_required
 from telephony.access import get_call_for_user
 from telephony.models import Call
 from telephony.wizard import composer
@@ -14,13 +14,13 @@ from telephony.wizard.matching import choose_match
 
 @entity_required
 @require_GET
-def call_wizard(request: HttpRequest, pk: int) -> HttpResponse:
+def call_wizard(request: EntityRequest, pk: int) -> HttpResponse:
     return HttpResponse(composer.wizard_html(get_call_for_user(request, pk, own=True), request=request))
 
 
 @entity_required
 @require_GET
-def live_calls(request: HttpRequest) -> HttpResponse:
+def live_calls(request: EntityRequest) -> HttpResponse:
     """After the live socket (re)opens: current state for the wizards the tab has, new ones appended."""
     have = {int(pk) for pk in request.GET.get("have", "").split(",") if pk.isdigit()}
     calls = (
@@ -36,7 +36,7 @@ def live_calls(request: HttpRequest) -> HttpResponse:
 
 @entity_required
 @require_POST
-def choose_caller(request: HttpRequest, pk: int) -> HttpResponse:
+def choose_caller(request: EntityRequest, pk: int) -> HttpResponse:
     call = get_call_for_user(request, pk, own=True)
     try:
         chosen = choose_match(
@@ -52,7 +52,7 @@ def choose_caller(request: HttpRequest, pk: int) -> HttpResponse:
 
 @entity_required
 @require_POST
-def control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def control(request: EntityRequest, pk: int, action: str) -> HttpResponse:
     call = get_call_for_user(request, pk, own=True)
     try:
         call_control(call=call, resource=request.resource, action=action)
@@ -65,7 +65,7 @@ def control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @entity_required
 @require_GET
-def recent_calls(request: HttpRequest) -> HttpResponse:
+def recent_calls(request: EntityRequest) -> HttpResponse:
     calls = (
         Call.objects.for_entity(request.entity)
         .filter(resource=request.resource)

@@ -2,12 +2,12 @@
 (the records are made by `crm.create_from_caller`; this is the call's side of it)."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from crm.access import entity_required
+from crm.access import EntityRequest, entity_required
 from crm.create_from_caller import CreateFromCallerForm, create_from_form, customer_options, panel_context
 from telephony.access import get_call_for_user
 from telephony.models import Call
@@ -16,7 +16,7 @@ from telephony.wizard import composer
 PANEL = "crm/_create_from_caller.html#panel"
 
 
-def _call_for_user(request) -> Call | None:
+def _call_for_user(request: EntityRequest) -> Call | None:
     call_id = request.POST.get("call") or ""
     if not call_id:
         return None
@@ -27,7 +27,7 @@ def _call_for_user(request) -> Call | None:
 
 @entity_required
 @require_POST
-def create_from_caller(request):
+def create_from_caller(request: EntityRequest) -> HttpResponse:
     """POST the form: 200 with the “created” line (htmx) or a redirect to the record; errors re-render."""
     call = _call_for_user(request)
     form = CreateFromCallerForm(request.POST, entity=request.entity)
@@ -53,7 +53,7 @@ def create_from_caller(request):
 
 @entity_required
 @require_GET
-def caller_customer_options(request):
+def caller_customer_options(request: EntityRequest) -> HttpResponse:
     """The <option>s of the form's customer select, filtered as the user types."""
     query = request.GET.get("customer_q", "")[:100]
     choices = customer_options(entity=request.entity, query=query)

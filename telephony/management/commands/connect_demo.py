@@ -1,12 +1,14 @@
 """`make run` wiring: connect the demo company to the running RingCentral simulator and give its
-accounts some call history, the way a real RingCentral account would already have some.
+accounts a month of call history, the way a real RingCentral account would already have some.
 
 Talks to the simulator only over HTTP (its `/_sim/` control API), like `simulate_call`.
 """
 
 import random
 import time
-from datetime import timedelta
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
@@ -14,18 +16,29 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from crm.models import Customer, Entity
+from crm.models import Entity, PhoneNumber
 from telephony.history.connector import ConnectFailed, connector_connect
 from telephony.history.sync import connector_sync
 from telephony.models import Connector
 
 ADMIN_EXTENSION = "100"  # the simulator's account administrator (system extension)
-STAFF_EXTENSIONS = ["101", "102", "103"]
-RESULTS = ["Accepted"] * 6 + ["Missed", "Voicemail"]
+# The simulator's seeded users (extension number, name, direct number); crm.demo maps alice, bob
+# and carol to them.
+STAFF = [
+    ("101", "Alice Martin", "+16505550101"),
+    ("102", "Bob Chen", "+16505550102"),
+    ("103", "Carol Diaz", "+16505550103"),
+]
+INBOUND = {"Accepted": 60, "Missed": 20, "Voicemail": 20}
+OUTBOUND = {"Call connected": 80, "No Answer": 20}
+# Callers Arcadium does not know (a reverse lookup, not a customer, names them).
+STRANGERS = [("+18085550177", "HONOLULU HI"), ("+442079460000", "LONDON")]
+HISTORY_DAYS = 28  # inside the first sync's window (30 days)
+OFFICE = ZoneInfo("America/New_York")
 
 
 class Command(BaseCommand):
-    help = "Connect the demo company to the running RingCentral simulator and sync some call history."
+    help = "Connect the demo company to the running RingCentral simulator and sync a month of call history."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -44,7 +57,8 @@ class Command(BaseCommand):
         except ConnectFailed as exc:
             raise CommandError(f"Could not connect the demo company: {exc}") from None
         if http.get(f"{base}/_sim/call-log/count", timeout=5).json()["count"] == 0:
-            self._seed_history(http, base, demo)
+            seeded = seed_history(http, base, demo)
+            self.stdout.write(f"RingCentral: seeded {describe(seeded)} over the last {HISTORY_DAYS} days.")
         outcome = connector_sync(connector_id=connector.pk)
         counts = outcome.counts
         self.stdout.write(
@@ -63,32 +77,92 @@ class Command(BaseCommand):
                     ) from None
                 time.sleep(0.5)
 
-    def _seed_history(self, http: requests.Session, base: str, demo: Entity) -> None:
-        rng = random.Random(7)
-        customers = Customer.objects.filter(entity=demo, is_active=True).prefetch_related("phone_numbers")[
-            :12
-        ]
-        now = timezone.now()
-        for index, customer in enumerate(customers):
-            phone = customer.phone_numbers.first()
-            for days_ago in rng.sample(range(1, 20), 3):
-                inbound = rng.random() < 0.7
-                result = rng.choice(RESULTS) if inbound else "Call connected"
-                them = {"number": phone.e164, "name": customer.name}
-                us = {
-                    "number": f"+1650555010{1 + index % 3}",
-                    "extension_number": STAFF_EXTENSIONS[index % 3],
-                }
-                start = now - timedelta(days=days_ago, hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
-                record = {
-                    "extension": us["extension_number"],
-                    "direction": "Inbound" if inbound else "Outbound",
-                    "from_number": them["number"] if inbound else us["number"],
-                    "from_name": them["name"] if inbound else "",
-                    "to_number": us["number"] if inbound else them["number"],
-                    "start_time": start.isoformat(),
-                    "duration": 0 if result in ("Missed", "Voicemail") else rng.randint(35, 900),
-                    "result": result,
-                    "recorded": result == "Accepted" and rng.random() < 0.5,
-                }
-                http.post(f"{base}/_sim/call-log/records", json=record, timeout=5).raise_for_status()
+
+def demo_callers(entity: Entity) -> list[tuple[str, str, int]]:
+    """(E.164, caller name, how many calls) for the demo's customers and contacts.
+
+    Only numbers that belong to one record are used (a shared number would match whichever
+    record comes first), except the customer's own main line, which matches the customer first;
+    ACME and its contact Jane get the most calls, as the README's walkthrough looks at them."""
+    phones = list(
+        PhoneNumber.objects.filter(entity=entity)
+        .exclude(label=PhoneNumber.Label.FAX)
+        .select_related("customer", "contact__customer")
+        .order_by("pk")
+    )
+    owners = Counter(p.e164 for p in phones)
+    callers, seen = [], set()
+    for phone in phones:
+        owner = phone.customer or phone.contact
+        customer = phone.customer or phone.contact.customer
+        if phone.e164 in seen or not (customer.is_active and owner.is_active):
+            continue
+        if owners[phone.e164] > 1 and not phone.customer:
+            continue
+        seen.add(phone.e164)
+        name = customer.name if phone.customer else f"{owner.first_name} {owner.last_name}"
+        acme = customer.account_number == "C-1000"
+        callers.append((phone.e164, name, 5 if acme else 2))
+    return callers[:40]
+
+
+def plan_history(callers: list[tuple[str, str, int]], *, now: datetime, rng: random.Random) -> list[dict]:
+    """Call-log records (the simulator's `/_sim/call-log/records` shape), one telephony session each."""
+    people = [(number, name, count) for number, name, count in callers] + [
+        (n, name, 1) for n, name in STRANGERS
+    ]
+    records = []
+    for index, (number, name, count) in enumerate(people):
+        extension, staff_name, staff_number = STAFF[index % len(STAFF)]
+        for _ in range(count):
+            inbound = rng.random() < 0.65
+            weights = INBOUND if inbound else OUTBOUND
+            result = rng.choices(list(weights), weights=list(weights.values()))[0]
+            talked = result in ("Accepted", "Call connected")
+            record = {
+                "extension": extension,
+                "direction": "Inbound" if inbound else "Outbound",
+                "action": "Phone Call" if inbound else "VoIP Call",
+                "start_time": _office_hours(now, rng).isoformat(),
+                "duration": rng.randint(40, 900) if talked else rng.randint(12, 45),
+                "result": result,
+                "recorded": talked and rng.random() < 0.4,
+                "voicemail": result == "Voicemail",
+            }
+            them = {"number": number, "name": name}
+            us = {"number": staff_number, "name": staff_name, "extension_number": extension}
+            caller, callee = (them, us) if inbound else (us, them)
+            for side, party in (("from", caller), ("to", callee)):
+                record[f"{side}_number"] = party["number"]
+                record[f"{side}_name"] = party["name"] if party is us or inbound else ""
+                if party.get("extension_number"):
+                    record[f"{side}_extension_number"] = party["extension_number"]
+            records.append(record)
+    return sorted(records, key=lambda r: r["start_time"])
+
+
+def _office_hours(now: datetime, rng: random.Random) -> datetime:
+    """A weekday moment between 9:00 and 17:30 at the office, in the last HISTORY_DAYS days."""
+    while True:
+        day = (now - timedelta(days=rng.randint(1, HISTORY_DAYS))).astimezone(OFFICE)
+        if day.weekday() < 5:
+            break
+    minute = rng.randint(9 * 60, 17 * 60 + 30)
+    return day.replace(hour=minute // 60, minute=minute % 60, second=rng.randint(0, 59), microsecond=0)
+
+
+def seed_history(http: requests.Session, base: str, entity: Entity) -> list[dict]:
+    records = plan_history(demo_callers(entity), now=timezone.now(), rng=random.Random(7))
+    for record in records:
+        http.post(f"{base}/_sim/call-log/records", json=record, timeout=10).raise_for_status()
+    return records
+
+
+def describe(records: list[dict]) -> str:
+    results = Counter(r["result"] for r in records)
+    recorded = sum(r["recorded"] for r in records)
+    return (
+        f"{len(records)} calls ({results['Accepted']} answered, {results['Missed']} missed, "
+        f"{results['Voicemail']} voicemail, {results['Call connected'] + results['No Answer']} outbound; "
+        f"{recorded} recorded)"
+    )

@@ -45,12 +45,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--hangup-after", type=seconds, help="the caller hangs up S seconds after the answer"
         )
-        parser.add_argument("--ring-timeout", type=seconds, help="unanswered after S seconds → missed call")
+        parser.add_argument(
+            "--ring-timeout", type=seconds, help="unanswered after S seconds → missed call (or voicemail)"
+        )
         parser.add_argument(
             "--record", action="store_true", help="record the call (call log gets a recording)"
         )
         parser.add_argument("--missed", action="store_true", help="the caller gives up before anyone answers")
-        parser.add_argument("--voicemail", action="store_true", help="unanswered calls go to voicemail")
+        parser.add_argument(
+            "--voicemail",
+            action="store_true",
+            help="if nobody answers within a few rings the caller leaves a voicemail (with audio and a transcription)",
+        )
         parser.add_argument(
             "--server", default="", help="simulator URL (default settings.RINGCENTRAL_SERVER_URL)"
         )
@@ -105,5 +111,10 @@ class Command(BaseCommand):
             plan.append(f"the caller hangs up {options['hangup_after']:g}s after the answer")
         if options["record"]:
             plan.append("the call is recorded")
+        if options["voicemail"] and not options["missed"] and options.get("answer_after") is None:
+            plan.append(
+                "unanswered, it goes to voicemail and the caller leaves a message"
+                + (f" after {options['ring_timeout']:g}s" if options.get("ring_timeout") is not None else "")
+            )
         if plan:
             self.stdout.write("Then " + "; ".join(plan) + ".")

@@ -1,11 +1,22 @@
-"""The audio every simulated recording plays: a few seconds of tones, generated once with `wave`."""
+"""The audio the simulator serves: recordings play a few seconds of tones, generated once with
+`wave`; voicemail plays a short spoken message committed beside this file.
+
+`voicemail.wav` (8 kHz, 16-bit mono PCM) was made once, offline, with espeak-ng:
+`espeak-ng -v en-us -s 155 -w raw.wav "<VOICEMAIL_TEXT>"`, then averaged down from 22,050 Hz to
+8,000 Hz with the `wave` module. Nothing is generated or downloaded at run time.
+"""
 
 import functools
 import io
 import math
 import struct
 import wave
+from pathlib import Path
 
+VOICEMAIL_WAV = Path(__file__).with_name("voicemail.wav")
+VOICEMAIL_TEXT = (
+    "Hi, this is a message for you. Please call me back about my order when you get a chance. Thank you."
+)
 SAMPLE_RATE = 8000
 # A short phrase of telephone-like tones (Hz, seconds), with a little silence between them.
 PHRASE = [
@@ -35,3 +46,13 @@ def recording_wav() -> bytes:
                 frames += struct.pack("<h", int(value * 32767))
         out.writeframes(bytes(frames))
     return buffer.getvalue()
+
+
+@functools.cache
+def voicemail_wav() -> bytes:
+    return VOICEMAIL_WAV.read_bytes()
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data)) as audio:
+        return audio.getnframes() / audio.getframerate()

@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from telephony.simulator.platform.models import Account, CallLogRecord, Extension, Recording
+from telephony.simulator.platform.audio import VOICEMAIL_TEXT, voicemail_wav, wav_seconds
+from telephony.simulator.platform.models import Account, CallLogRecord, Extension, Message, Recording
 
 ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -32,6 +33,9 @@ def _party(
     if location:
         party["location"] = location
     return {k: v for k, v in party.items() if v}
+
+
+call_log_party = _party
 
 
 def record_finished_call(
@@ -175,6 +179,8 @@ def record_json(request: HttpRequest, record: CallLogRecord, *, view: str = "Sim
         }
     if record.recording_id:
         data["recording"] = recording_ref(request, record)
+    if record.message_id:
+        data["message"] = message_ref(request, record)
     if record.deleted:
         data["deleted"] = True
     if view == "Detailed":
@@ -192,6 +198,13 @@ def recording_ref(request: HttpRequest, record: CallLogRecord) -> dict:
         "type": record.recording.type,
         "contentUri": request.build_absolute_uri(f"{path}/content"),
     }
+
+
+def message_ref(request: HttpRequest, record: CallLogRecord) -> dict:
+    """The voicemail left on this call (`message` of a call-log record: id, type, uri)."""
+    owner = record.extension_id or record.account_id
+    path = f"/restapi/v1.0/account/{record.account_id}/extension/{owner}/message-store/{record.message_id}"
+    return {"id": record.message_id, "type": "VoiceMail", "uri": request.build_absolute_uri(path)}
 
 
 # -- bulk generator ----------------------------------------------------------------------------
@@ -221,7 +234,8 @@ def generate_call_log(
 ) -> int:
     """Bulk-create `count` historic records spread over the last `days` days for the given extension
     numbers (default: every user but the admin). Numbers, directions, results and recordings vary realistically.
-    Returns how many records were created."""
+    Calls that went to voicemail leave a message in the extension's message store, linked from
+    the record. Returns how many records were created."""
     if count < 0 or count > 1_000_000:
         raise ValueError("count must be between 0 and 1,000,000")
     if days < 1:
@@ -240,9 +254,10 @@ def generate_call_log(
     made = 0
     while made < count:
         size = min(batch_size, count - made)
-        recordings, records = _batch(rng, users, now, days, size, recorded_share)
+        recordings, messages, records = _batch(rng, users, now, days, size, recorded_share)
         with transaction.atomic():
             _insert(Recording, recordings)
+            _insert(Message, messages)
             _insert(CallLogRecord, records)
         made += size
     return made
@@ -270,8 +285,32 @@ def _random_caller(rng: random.Random) -> tuple[str, str]:
     return f"+1{area}555{rng.randrange(100, 200):04d}", ""
 
 
-def _batch(rng, users, now, days, size, recorded_share) -> tuple[list[dict], list[dict]]:
-    recordings, records = [], []
+def _voicemail_row(rng, record: dict, user: Extension, caller: str, caller_name: str) -> dict:
+    left = record["last_modified_time"]
+    return {
+        "id": str(rng.randrange(10**9, 10**10)),
+        "account_id": user.account_id,
+        "extension_id": user.id,
+        "type": "VoiceMail",
+        "direction": "Inbound",
+        "from_party": json.dumps(_party(caller, caller_name)),
+        "to_party": json.dumps([_party(user.phone_number, user.name, user.extension_number)]),
+        "creation_time": left,
+        "last_modified_time": left,
+        "read_status": rng.choice(["Read", "Read", "Unread"]),
+        "availability": "Alive",
+        "priority": "Normal",
+        "vm_duration": max(1, round(wav_seconds(voicemail_wav()))),
+        "audio_id": str(rng.randrange(10**9, 10**10)),
+        "transcription_id": str(rng.randrange(10**9, 10**10)),
+        "transcription": VOICEMAIL_TEXT,
+        "transcription_status": "Completed",
+        "telephony_session_id": record["telephony_session_id"],
+    }
+
+
+def _batch(rng, users, now, days, size, recorded_share) -> tuple[list[dict], list[dict], list[dict]]:
+    recordings, messages, records = [], [], []
     span = days * 86400
     as_db_time = connection.ops.adapt_datetimefield_value
     for _ in range(size):
@@ -317,9 +356,13 @@ def _batch(rng, users, now, days, size, recorded_share) -> tuple[list[dict], lis
                 "from_party": other if inbound else me,
                 "to_party": me if inbound else other,
                 "recording_id": recording_id,
+                "message_id": None,
                 "legs": "[]",  # built from the record's fields when served (Detailed view)
                 "last_modified_time": as_db_time(start + timedelta(milliseconds=duration_ms + 30_000)),
                 "deleted": False,
             }
         )
-    return recordings, records
+        if result == "Voicemail":
+            messages.append(_voicemail_row(rng, records[-1], user, caller, caller_name))
+            records[-1]["message_id"] = messages[-1]["id"]
+    return recordings, messages, records

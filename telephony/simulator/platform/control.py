@@ -96,9 +96,15 @@ class PlatformControl:
         return self._post("/_sim/call-log/generate", payload)
 
     def add_call_log_record(self, *, extension: str, **fields) -> dict:
-        """One finished call (fields as `platform.calllog.record_finished_call`; `start_time` ISO string).
-        Returns `{id, recording_id}`."""
+        """One finished call (fields as `platform.calllog.record_finished_call`; `start_time` ISO string),
+        its own telephony session unless `telephony_session_id` is given; `voicemail=True` also
+        leaves a linked voicemail. Returns `{id, telephonySessionId, recording_id, message_id}`."""
         return self._post("/_sim/call-log/records", {"extension": extension, **fields})
+
+    def messages(self) -> list[dict]:
+        """Voicemail in every mailbox, newest first: `id`, `extensionId`, `from`, `telephonySessionId`,
+        `callLogIds` (the records that link it), `transcription`…"""
+        return self._get("/_sim/messages")["messages"]
 
     def call_log_count(self) -> int:
         return self._get("/_sim/call-log/count")["count"]

@@ -2,17 +2,21 @@
 through `telephony.simulator.control.SimulatorControl`."""
 
 import json
+import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from telephony.simulator.platform import runtime
+from telephony.simulator.platform.audio import voicemail_wav
 from telephony.simulator.platform.calllog import generate_call_log, record_finished_call
+from telephony.simulator.platform.media import media_response
+from telephony.simulator.platform.messages import AUDIO_CONTENT_TYPE, create_voicemail, transcription_status
 from telephony.simulator.platform.models import (
     Account,
     App,
@@ -20,6 +24,7 @@ from telephony.simulator.platform.models import (
     CallLogRecord,
     Device,
     Extension,
+    Message,
     Recording,
     Token,
     WsToken,
@@ -68,7 +73,7 @@ def reset(request: HttpRequest) -> JsonResponse:
             model.objects.all().delete()
         # Plain DELETEs: the ORM would load every recording to null its references first, which
         # takes seconds after a 100k-record benchmark; the call log goes first, so none are left.
-        for model in (CallLogRecord, Recording):
+        for model in (CallLogRecord, Recording, Message):
             model.objects.all()._raw_delete(model.objects.db)
         App.objects.all().delete()
         seed(prune=True)
@@ -152,14 +157,73 @@ def call_log_generate(request: HttpRequest) -> JsonResponse:
 
 @control_view(["POST"])
 def call_log_record(request: HttpRequest) -> JsonResponse:
-    """Write one finished call straight into the call log (for sync tests that need exact data)."""
+    """Write one finished call straight into the call log (for sync tests and the demo history).
+
+    Each record is its own call (a new telephony session) unless the caller names one;
+    `voicemail: true` also leaves a voicemail in the extension's message store, linked from the
+    record (`message`), as a call that went to voicemail has."""
     data = dict(request.json)
     extension = _extension(str(data.pop("extension")))
+    voicemail = bool(data.pop("voicemail", False))
+    transcribed = bool(data.pop("transcribed", True))
     start = parse_datetime(str(data.pop("start_time", ""))) or timezone.now() - timedelta(minutes=5)
-    data.setdefault("telephony_session_id", f"s-sim{timezone.now().timestamp():.0f}")
-    data.setdefault("session_id", str(int(timezone.now().timestamp() * 1000)))
+    data.setdefault("telephony_session_id", f"s-{secrets.token_hex(16)}")
+    data.setdefault("session_id", str(400_000_000_000 + secrets.randbelow(99_999_999_999)))
+    if voicemail:
+        data.setdefault("result", "Voicemail")
     record = record_finished_call(extension=extension, start_time=start, **data)
-    return JsonResponse({"id": record.id, "recording_id": record.recording_id or None}, status=201)
+    message = None
+    if voicemail:
+        message = create_voicemail(
+            extension=extension,
+            from_number=record.from_party.get("phoneNumber", ""),
+            from_name=record.from_party.get("name", ""),
+            creation_time=start + timedelta(milliseconds=record.duration_ms),
+            transcribed=transcribed,
+            telephony_session_id=record.telephony_session_id,
+            call_log_ids=[record.id],
+        )
+    return JsonResponse(
+        {
+            "id": record.id,
+            "telephonySessionId": record.telephony_session_id,
+            "recording_id": record.recording_id or None,
+            "message_id": message.id if message else None,
+        },
+        status=201,
+    )
+
+
+@control_view(["GET"])
+def messages(request: HttpRequest) -> JsonResponse:
+    """Voicemail in every mailbox, newest first, with the call each was left on."""
+    rows = [
+        {
+            "id": m.id,
+            "extensionId": m.extension_id,
+            "from": m.from_party,
+            "creationTime": m.creation_time.isoformat(),
+            "readStatus": m.read_status,
+            "availability": m.availability,
+            "vmDuration": m.vm_duration,
+            "transcription": m.transcription,
+            "vmTranscriptionStatus": transcription_status(m),
+            "telephonySessionId": m.telephony_session_id,
+            "callLogIds": list(CallLogRecord.objects.filter(message=m).values_list("id", flat=True)),
+        }
+        for m in Message.objects.order_by("-creation_time", "-id")[:200]
+    ]
+    return JsonResponse({"messages": rows})
+
+
+@require_GET
+def message_audio(request: HttpRequest, message_id: str) -> HttpResponse:
+    """The voicemail's audio without authentication, for the console's player."""
+    if not Message.objects.filter(pk=message_id).exists():
+        return JsonResponse({"error": f"no message {message_id}"}, status=404)
+    return media_response(
+        request, voicemail_wav(), content_type=AUDIO_CONTENT_TYPE, filename=f"voicemail-{message_id}.wav"
+    )
 
 
 @control_view(["GET"])

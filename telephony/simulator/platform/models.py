@@ -99,7 +99,7 @@ class App(models.Model):
     permissions = models.CharField(
         max_length=500,
         default="ReadAccounts ReadCallLog EditCallLog ReadCallRecording CallControl WebhookSubscriptions "
-        "ReadPresence RingOut TelephonySessions WebSocket",
+        "ReadPresence RingOut TelephonySessions WebSocket ReadMessages",
     )
     allow_dev_redirects = models.BooleanField(default=True)
 
@@ -195,6 +195,38 @@ class Recording(models.Model):
         return self.id
 
 
+class Message(models.Model):
+    """One message-store entry; the simulator only makes voicemail (type `VoiceMail`, inbound)."""
+
+    VOICEMAIL = "VoiceMail"
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_digits_id)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="messages")
+    extension = models.ForeignKey(Extension, on_delete=models.CASCADE, related_name="messages")
+    type = models.CharField(max_length=20, default=VOICEMAIL)
+    direction = models.CharField(max_length=10, default="Inbound")
+    from_party = models.JSONField(default=dict)
+    to_party = models.JSONField(default=list)
+    creation_time = models.DateTimeField(default=timezone.now)
+    last_modified_time = models.DateTimeField(default=timezone.now)
+    read_status = models.CharField(max_length=10, default="Unread")  # Read | Unread
+    availability = models.CharField(max_length=10, default="Alive")  # Alive | Deleted | Purged
+    priority = models.CharField(max_length=10, default="Normal")
+    vm_duration = models.PositiveIntegerField(default=0)
+    audio_id = models.CharField(max_length=20, default=new_digits_id)
+    transcription_id = models.CharField(max_length=20, default=new_digits_id)
+    transcription = models.TextField(blank=True, help_text="Empty: no voicemail-to-text for this message")
+    transcription_status = models.CharField(max_length=20, default="Completed")  # InProgress | Completed
+    telephony_session_id = models.CharField(max_length=80, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-creation_time", "-id"]
+        indexes = [models.Index(fields=["extension", "-creation_time"], name="sim_msg_ext_created")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id} for {self.extension_id}"
+
+
 class CallLogRecord(models.Model):
     id = models.CharField(primary_key=True, max_length=30)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="call_log")
@@ -217,6 +249,7 @@ class CallLogRecord(models.Model):
     from_party = models.JSONField(default=dict)
     to_party = models.JSONField(default=dict)
     recording = models.ForeignKey(Recording, null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     legs = models.JSONField(default=list, blank=True)
     last_modified_time = models.DateTimeField(default=timezone.now)
     deleted = models.BooleanField(default=False)

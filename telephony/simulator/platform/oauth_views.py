@@ -27,6 +27,7 @@ PERMISSION_LABELS = {
     "WebSocket": "Receive notifications over WebSocket",
     "ReadPresence": "Read presence",
     "RingOut": "Place RingOut calls",
+    "ReadMessages": "Read messages (voicemail)",
 }
 
 

@@ -1,27 +1,32 @@
-"""Simulated calls: placing them, acting on them, their timers and their end (call-log record).
+"""Simulated calls: placing them, acting on them, their timers and their end.
 
-Every change goes through `act()`: lock the call (one process, so a per-call lock is enough),
-load its `CallSession`, apply the action, save, then publish the new events and, if the call is
-over, write its call-log record. Timers (answer after S, hang up after S, ring timeout) are
-threads inside the simulator process that call `act()` like any API request does.
+Every change goes through `act()` (or `bridge_calls()`, which changes two calls at once): lock
+the call (one process, so a per-call lock is enough), load its `CallSession`, apply the action,
+save, then publish the new events and, if the call is over, write its call-log records
+(`records.finish`). Timers (answer after S, hang up after S, ring timeout) run on the clock
+thread and call `act()` like any API request does.
 """
 
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import timedelta
 
 from django.db import close_old_connections
 from django.utils import timezone
 
-from telephony.simulator.platform.calllog import record_finished_call
+from telephony.simulator.platform.messages import complete_transcription, create_voicemail
 from telephony.simulator.platform.models import Account, Device, Extension
 
 from . import clock, delivery, knobs
-from .machine import RINGING, CallControlError, CallSession, Endpoint, Party, not_found, parse_iso
+from .machine import RINGING, CallControlError, CallSession, Endpoint, Party, bridge, not_found, parse_iso
 from .models import Call, Presence
+from .records import finish
 
 log = logging.getLogger(__name__)
+# Rings before voicemail when a call asks for voicemail and the account sets no number of rings.
+DEFAULT_VOICEMAIL_RINGS = 3
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -49,11 +54,46 @@ def act(telephony_session_id: str, action: Callable[[CallSession], object], *, a
         call, session = load(telephony_session_id)
         if account_id is not None and call.account_id != account_id:
             raise not_found("telephonySessionId")
-        before = len(session.events)
+        before = (len(session.events), len(session.parties))
         result = action(session)
         _save(call, session)
-        delivery.publish_call_events(session=session, events=session.events[before:])
-        _after_change(call, session)
+        _publish(call, session, before)
+        return result
+
+
+def _publish(call: Call, session: CallSession, before: tuple[int, int]) -> None:
+    events, parties = before
+    delivery.publish_call_events(session=session, events=session.events[events:])
+    _after_change(call, session, new_parties=session.parties[parties:])
+
+
+def bridge_calls(
+    *,
+    account_id: str,
+    telephony_session_id: str,
+    party_id: str,
+    consult_session_id: str,
+    consult_party_id: str,
+) -> Party:
+    """Warm transfer (`machine.bridge`) across two calls, both locked (in a fixed order, so two
+    bridges of the same pair cannot deadlock). The held call's events are published first."""
+    with ExitStack() as locks:
+        for tsid in sorted({telephony_session_id, consult_session_id}):
+            locks.enter_context(_lock_for(tsid))
+        held_call, held = load(telephony_session_id)
+        consult_call = Call.objects.filter(pk=consult_session_id, account_id=account_id).first()
+        if held_call.account_id != account_id or consult_call is None:
+            raise not_found("telephonySessionId")
+        consult = CallSession.from_state(consult_call.state)
+        before = [(len(s.events), len(s.parties)) for s in (held, consult)]
+        result = bridge(held, party_id, consult, consult_party_id)
+        held_call.options = {**held_call.options, "transfer_target_session": consult_session_id}
+        consult_call.options = {**consult_call.options, "transferee_session": telephony_session_id}
+        for call, session in ((held_call, held), (consult_call, consult)):
+            Call.objects.filter(pk=call.pk).update(options=call.options)
+            _save(call, session)
+        _publish(held_call, held, before[0])
+        _publish(consult_call, consult, before[1])
         return result
 
 
@@ -146,18 +186,28 @@ def place_inbound_call(
         answer_after=answer_after, hangup_after=hangup_after, ring_timeout=ring_timeout, missed=missed
     )
     options.update(record=bool(record), missed=bool(missed), voicemail=bool(voicemail))
+    _plan_voicemail(options)
     session = CallSession.new(account_id=extension.account_id)
     caller = Endpoint(phone_number=from_number, name=from_name)
     if Presence.of(extension.id).do_not_disturb:
         # Do Not Disturb: RingCentral does not ring the user; the caller reaches their voicemail.
         session.start_inbound_to_voicemail(caller=caller, callee=_endpoint(extension))
         call = _create(session, kind="inbound", options={**options, "voicemail": True, "dnd": True})
-        _schedule(knobs.get("voicemail_length"), caller_hang_up, call.telephony_session_id)
+        _schedule_voicemail_end(call.telephony_session_id)
         return call
     session.start_inbound(caller=caller, callee=_endpoint(extension))
     call = _create(session, kind="inbound", options=options)
     _start_timers(call)
     return call
+
+
+def _plan_voicemail(options: dict) -> None:
+    """Unanswered calls go to voicemail after N rings when asked for or when the account says so
+    (knob `voicemail_rings`); a caller who gives up first (`missed`) leaves none."""
+    rings = knobs.get("voicemail_rings")
+    options["voicemail"] = (options["voicemail"] or rings > 0) and not options["missed"]
+    if options["voicemail"] and "ring_timeout" not in options:
+        options["ring_timeout"] = (rings or DEFAULT_VOICEMAIL_RINGS) * knobs.get("ring_seconds")
 
 
 def place_internal_call(
@@ -168,7 +218,10 @@ def place_internal_call(
     hangup_after: float | None = None,
     ring_timeout: float | None = None,
     missed: bool = False,
+    origin_type: str = "Call",
+    from_device_id: str = "",
 ) -> Call:
+    """Ext → ext (also the call-out of a consult call); a callee on Do Not Disturb gets voicemail."""
     caller, callee = find_extension(from_extension), find_extension(to_extension)
     if caller.id == callee.id:
         raise CallRequestError("an extension cannot call itself")
@@ -176,11 +229,22 @@ def place_internal_call(
         answer_after=answer_after, hangup_after=hangup_after, ring_timeout=ring_timeout, missed=missed
     )
     options.update(record=False, missed=bool(missed), voicemail=False)
-    session = CallSession.new(account_id=caller.account_id)
-    session.start_internal(caller=_endpoint(caller), callee=_endpoint(callee))
-    call = _create(session, kind="internal", options=options)
-    _start_timers(call)
+    session = CallSession.new(account_id=caller.account_id, origin_type=origin_type)
+    source = _endpoint(caller)
+    source.device_id = from_device_id
+    dnd = Presence.of(callee.id).do_not_disturb
+    session.start_internal(caller=source, callee=_endpoint(callee), voicemail=dnd)
+    call = _create(session, kind="internal", options={**options, "dnd": dnd})
+    if dnd:
+        _schedule(knobs.get("voicemail_length"), caller_hang_up, call.telephony_session_id)
+    else:
+        _start_timers(call)
     return call
+
+
+def target_on_dnd(target: Endpoint) -> bool:
+    """Does a transfer/forward target send the call straight to voicemail (Do Not Disturb)?"""
+    return bool(target.extension_id) and Presence.of(target.extension_id).do_not_disturb
 
 
 def place_outbound_call(
@@ -190,10 +254,13 @@ def place_outbound_call(
     origin_type: str = "Call",
     kind: str = "outbound",
     options: dict | None = None,
+    from_device_id: str = "",
 ) -> Call:
     """The user calls a PSTN number (call-out, RingOut): the far end rings until answered by control."""
     session = CallSession.new(account_id=extension.account_id, origin_type=origin_type)
-    session.start_outbound(caller=_endpoint(extension), callee=Endpoint(phone_number=to_number))
+    source = _endpoint(extension)
+    source.device_id = from_device_id
+    session.start_outbound(caller=source, callee=Endpoint(phone_number=to_number))
     options = {"record": False, "missed": False, "voicemail": False, **(options or {})}
     if knobs.get("outbound_answer_after") > 0:
         options.setdefault("answer_after", knobs.get("outbound_answer_after"))
@@ -222,23 +289,30 @@ def cancel_timers() -> None:
 
 
 def _start_timers(call: Call) -> None:
-    # Timers act on whichever party rings when they fire, so a forwarded call is still answered
-    # or timed out on its new target.
+    # The answer timer acts on whichever party rings when it fires, so a forwarded call is still
+    # answered on its new target; a ring timeout belongs to one party (each target gets its own).
     options = call.options
     tsid = call.telephony_session_id
     if options.get("missed"):
         _schedule(options.get("hangup_after", 3.0), caller_hang_up, tsid)
     elif "answer_after" in options:
         _schedule(options["answer_after"], answer_on_device, tsid, None, "HardPhone")
-    _schedule(options.get("ring_timeout", knobs.get("ring_timeout")), ring_timeout, tsid, None)
+    ringing = _ringing_party(CallSession.from_state(call.state), required=False)
+    if ringing is not None:
+        _schedule(options.get("ring_timeout", knobs.get("ring_timeout")), ring_timeout, tsid, ringing.id)
 
 
-def _after_change(call: Call, session: CallSession) -> None:
+def _after_change(call: Call, session: CallSession, *, new_parties: list[Party] = ()) -> None:
     options = call.options
     if session.ended:
         if not call.call_log_ids:
-            finish(call, session)
+            leave_voicemails(session, finish(call, session))
         return
+    for party in new_parties:  # transfer and forward targets
+        if party.status in RINGING:
+            _schedule(knobs.get("ring_timeout"), ring_timeout, call.telephony_session_id, party.id)
+        elif party.status == "VoiceMail":
+            _schedule(knobs.get("voicemail_length"), caller_hang_up, call.telephony_session_id)
     wants_hangup = (
         "hangup_after" in options and not options.get("missed") and not options.get("hangup_scheduled")
     )
@@ -260,11 +334,23 @@ def ring_timeout(telephony_session_id: str, party_id: str | None = None) -> None
             return
         if call.options.get("voicemail"):
             session.to_voicemail(party.id)
-            _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
+            _schedule_voicemail_end(telephony_session_id)
         else:
             session.ring_timeout(party.id)
 
     act(telephony_session_id, timeout)
+
+
+def _schedule_voicemail_end(telephony_session_id: str) -> None:
+    # The caller speaks for `voicemail_length` seconds, then hangs up: the message is stored then.
+    _schedule(knobs.get("voicemail_length"), caller_hang_up, telephony_session_id)
+
+
+def send_to_voicemail(telephony_session_id: str, party_id: str, *, account_id: str | None = None) -> Party:
+    """Call Control `forward` to voicemail: the ringing party goes to voicemail now."""
+    party = act(telephony_session_id, lambda s: s.to_voicemail(party_id), account_id=account_id)
+    _schedule_voicemail_end(telephony_session_id)
+    return party
 
 
 def caller_hang_up(telephony_session_id: str) -> Party:
@@ -292,6 +378,37 @@ def answer_on_device(
     return act(telephony_session_id, answer)
 
 
+def transfer_on_phone(
+    telephony_session_id: str, party_id: str | None, *, to_extension: str = "", to_number: str = ""
+) -> Party:
+    """The user transfers the call from their phone (blind), not through the API: the same events."""
+    if bool(to_extension) == bool(to_number):
+        raise CallRequestError("give exactly one of to_extension or to_number")
+    if to_number and not (to_number.startswith("+") and to_number[1:].isdigit()):
+        raise CallRequestError("to_number must be an E.164 number such as +14155550190")
+    target = _endpoint(find_extension(to_extension)) if to_extension else Endpoint(phone_number=to_number)
+    dnd = target_on_dnd(target)
+
+    def transfer(session: CallSession) -> Party:
+        party = party_id or next((p.id for p in reversed(session.callee_parties()) if p.live), "")
+        return session.transfer(party or "-", target=target, voicemail=dnd)
+
+    return act(telephony_session_id, transfer)
+
+
+def newest_ringing(session: CallSession) -> Party:
+    """The party ringing now, newest first (a transfer target rings after the first callee left)."""
+    ringing = [p for p in session.callee_parties() if p.status in RINGING]
+    if not ringing:
+        raise CallControlError(409, "TAS-102", "Incorrect State")
+    return ringing[-1]
+
+
+def decline(telephony_session_id: str) -> Party:
+    """The ringing user presses Decline on their phone: `Disconnected`, reason `Rejected`."""
+    return act(telephony_session_id, lambda s: s.reject(newest_ringing(s).id))
+
+
 def _ringing_party(session: CallSession, *, required: bool = True) -> Party | None:
     if session.ended and required:
         raise not_found("telephonySessionId")
@@ -303,63 +420,38 @@ def _ringing_party(session: CallSession, *, required: bool = True) -> Party | No
     return None
 
 
-# -- the end of a call -----------------------------------------------------------------------------
-
-
-def _result(party: Party, voicemail_parties: set[str]) -> tuple[str, str]:
-    """(result, action) of one party's call-log record."""
-    if party.answered_at:
-        return ("Call connected", "VoIP Call") if party.role == "caller" else ("Accepted", "Phone Call")
-    if party.role == "caller":
-        return "No Answer", "VoIP Call"
-    if party.id in voicemail_parties:
-        return "Voicemail", "Phone Call"
-    if party.reason == "Rejected":
-        return "Rejected", "Phone Call"
-    return "Missed", "Phone Call"
-
-
-def finish(call: Call, session: CallSession) -> None:
-    """Write one call-log record per extension party of the finished call."""
-    ids = []
-    went_to_voicemail = {e.party["id"] for e in session.events if e.party["status"]["code"] == "VoiceMail"}
+def leave_voicemails(session: CallSession, records_by_party: dict[str, str]) -> None:
+    """Parties that went to voicemail: the caller left a message (after the call-log records)."""
     for party in session.parties:
-        if not party.extension_id:
-            continue
-        result, action = _result(party, went_to_voicemail)
-        if call.kind == "ringout" and party.role == "caller":
-            action = "RingOut Web"
-        start = parse_iso(session.creation_time)
-        end = parse_iso(party.ended_at or session.ended_at)
-        duration = (end - start).total_seconds()
-        record = record_finished_call(
-            telephony_session_id=session.telephony_session_id,
-            session_id=session.session_id,
-            party_id=party.id,
-            direction=party.direction,
-            from_number=party.from_.phone_number,
-            from_name=party.from_.name,
-            from_extension_number=_ext_number(party.from_.extension_id),
-            to_number=party.to.phone_number,
-            to_name=party.to.name,
-            to_extension_number=_ext_number(party.to.extension_id),
-            extension=party.extension_id,
-            start_time=start,
-            duration=max(0.0, duration),
-            result=result,
-            action=action,
-            recorded=bool(call.options.get("record")) and bool(party.answered_at),
-            transport="PSTN" if call.kind in ("inbound", "outbound", "ringout") else "VoIP",
-        )
-        ids.append(record.id)
-    call.call_log_ids = ids
-    Call.objects.filter(pk=call.pk).update(call_log_ids=ids)
+        if party.extension_id and any(
+            e.party["id"] == party.id and e.party["status"]["code"] == "VoiceMail" for e in session.events
+        ):
+            _leave_voicemail(session, party, call_log_id=records_by_party.get(party.id))
 
 
-def _ext_number(extension_id: str) -> str:
-    if not extension_id:
-        return ""
-    return Extension.objects.filter(id=extension_id).values_list("extension_number", flat=True).first() or ""
+def _leave_voicemail(session: CallSession, party: Party, *, call_log_id: str | None) -> None:
+    """The caller left a message: store it (linked from the call-log record), then notify."""
+    extension = Extension.objects.select_related("account").filter(id=party.extension_id).first()
+    if extension is None:
+        return
+    message = create_voicemail(
+        extension=extension,
+        from_number=party.from_.phone_number,
+        from_name=party.from_.name,
+        creation_time=parse_iso(party.ended_at or session.ended_at),
+        transcription_pending=knobs.get("transcription_delay") > 0,
+        telephony_session_id=session.telephony_session_id,
+        call_log_ids=[call_log_id] if call_log_id else [],
+    )
+    delivery.publish_message(message=message)
+    if message.transcription_status == "InProgress":
+        _schedule(knobs.get("transcription_delay"), _transcribed, message.id)
+
+
+def _transcribed(message_id: str) -> None:
+    message = complete_transcription(message_id)
+    if message is not None:
+        delivery.publish_message(message=message, new=False)
 
 
 def prune(*, older_than: timedelta = timedelta(days=1)) -> int:

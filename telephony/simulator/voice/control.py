@@ -21,7 +21,9 @@ class VoiceControl:
     ) -> dict:
         """An inbound PSTN call to a user. `answer_after`: the desk phone answers after S seconds;
         `hangup_after`: the caller hangs up S seconds after the answer (or, with `missed`, while it
-        still rings); `ring_timeout`: unanswered after S → missed call (or voicemail)."""
+        still rings); `ring_timeout`: unanswered after S → missed call (or voicemail);
+        `voicemail`: unanswered after `ring_timeout` (default 3 rings) the caller leaves a
+        voicemail (`messages()` lists it). A user on Do Not Disturb gets voicemail unrung."""
         payload = {
             "from": from_number,
             "to_extension": str(to_extension),
@@ -58,6 +60,24 @@ class VoiceControl:
         """The user picks up on a device (desk phone by default), not through the API."""
         return self._call_action(telephony_session_id, "answer", party_id=party_id, device=device)
 
+    def decline_call(self, telephony_session_id: str, *, party_id: str = "") -> dict:
+        """The ringing user presses Decline on their phone (the newest ringing party by default):
+        `Disconnected` with reason `Rejected`, as the `reject` Call Control action does."""
+        return self._call_action(telephony_session_id, "decline", party_id=party_id)
+
+    def transfer_call(
+        self, telephony_session_id: str, *, to_extension: str = "", to_number: str = "", party_id: str = ""
+    ) -> dict:
+        """The user blind-transfers the call from their phone (not through the API) to an extension
+        number or an E.164 number; the same notifications as Call Control `transfer`."""
+        return self._call_action(
+            telephony_session_id,
+            "transfer",
+            to_extension=to_extension,
+            to_number=to_number,
+            party_id=party_id,
+        )
+
     def hang_up(self, telephony_session_id: str, *, side: str = "caller", party_id: str = "") -> dict:
         """`side="caller"` (the far end hangs up) or `"callee"` (the user hangs up on the phone)."""
         return self._call_action(telephony_session_id, "hangup", side=side, party_id=party_id)
@@ -86,8 +106,10 @@ class VoiceControl:
         return self._get("/_sim/deliveries", **{k: v for k, v in params.items() if v})["deliveries"]
 
     def voice_config(self, **changes: float) -> dict:
-        """Read or change `ring_timeout`, `voicemail_length`, `webhook_timeout`,
-        `webhook_max_failures`, `ws_recovery_timeout`, `default_expires_in`, `max_subscriptions`..."""
+        """Read or change `ring_timeout`, `voicemail_rings` (> 0: every unanswered call goes to
+        voicemail after that many rings; 0: missed), `ring_seconds`, `voicemail_length`,
+        `webhook_timeout`, `webhook_max_failures`, `ws_recovery_timeout`, `default_expires_in`,
+        `max_subscriptions`..."""
         if changes:
             return self._post("/_sim/voice/config", changes)
         return self._get("/_sim/voice/config")

@@ -19,12 +19,16 @@ from django.db import close_old_connections
 from django.db.models import F
 from django.utils import timezone
 
+from telephony.simulator.platform.messages import message_store_event_body, voicemail_event_body
+from telephony.simulator.platform.models import Message
+
 from . import gateway, knobs
 from .machine import CallSession, Event
 from .models import Call, Delivery, Presence, Subscription, WsSession
 from .notify import (
     InvalidFilter,
     envelope,
+    message_matches,
     presence_body,
     presence_changes,
     presence_matches,
@@ -70,10 +74,14 @@ def publish_call_events(*, session: CallSession, events: list[Event]) -> list[in
             if any(telephony_matches(f, event.party) for f in filters):
                 made.append(_store(sub, session, event, event.party))
     for extension_id in presence_changes(session, events):
-        for sub, filters in subscriptions:
-            presence = next((f for f in filters if presence_matches(f, extension_id)), None)
-            if presence is not None:
-                made.append(_store_presence(sub, session, presence.text, extension_id))
+        watchers = [
+            (sub, presence)
+            for sub, filters in subscriptions
+            if (presence := next((f for f in filters if presence_matches(f, extension_id)), None))
+        ]
+        if watchers:
+            calls = calls_of(session, extension_id)
+            made.extend(_store_presence(sub, session, p.text, extension_id, calls) for sub, p in watchers)
     for delivery in made:
         enqueue(delivery.subscription_id, delivery.id)
     return [d.id for d in made]
@@ -133,10 +141,60 @@ def publish_presence(*, account_id: str, extension_id: str) -> list[int]:
     return [d.id for d in made]
 
 
-def _store_presence(sub: Subscription, session: CallSession, path: str, extension_id: str) -> Delivery:
+def publish_message(*, message: Message, new: bool = True) -> list[int]:
+    """A message arrived in (or changed in) an extension's message store: notify every subscription
+    with a matching `/message-store` or `/voicemail` filter, on the same queue as telephony events."""
+    made = []
+    subscriptions = (
+        Subscription.objects.active()
+        .select_related("extension")
+        .filter(extension__account_id=message.account_id)
+    )
+    for sub in subscriptions:
+        for flt in subscription_filters(sub):
+            if not message_matches(
+                flt, extension_id=message.extension_id, message_type=message.type, direction=message.direction
+            ):
+                continue
+            if flt.kind == "voicemail" and not new:
+                continue  # the voicemail event announces new voicemail only
+            body = (
+                voicemail_event_body(message)
+                if flt.kind == "voicemail"
+                else message_store_event_body(message, new=new)
+            )
+            payload = envelope(event=flt.text, body=body, subscription_id=sub.id, owner_id=sub.extension_id)
+            made.append(
+                Delivery.objects.create(
+                    subscription=sub,
+                    uuid=payload["uuid"],
+                    event=flt.text,
+                    payload=payload,
+                    telephony_session_id=message.telephony_session_id,
+                )
+            )
+    for delivery in made:
+        enqueue(delivery.subscription_id, delivery.id)
+    return [d.id for d in made]
+
+
+def calls_of(session: CallSession, extension_id: str) -> list[CallSession]:
+    """The extension's calls for its presence: every live one (a held call during a consult call
+    counts too) and the one that just changed, as it is now."""
+    others = [
+        s
+        for s in live_sessions_of(session.account_id, extension_id)
+        if s.telephony_session_id != session.telephony_session_id
+    ]
+    return [*others, session]
+
+
+def _store_presence(
+    sub: Subscription, session: CallSession, path: str, extension_id: str, calls: list[CallSession]
+) -> Delivery:
     body = presence_body(
         extension_id=extension_id,
-        sessions=[session],
+        sessions=calls,
         sequence=next(_presence_sequence),
         **set_statuses(extension_id),
     )

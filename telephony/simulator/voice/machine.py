@@ -79,6 +79,9 @@ class Party:
     answered_at: str = ""
     ended_at: str = ""
     ring_out_role: str = ""  # Initiator | Target on RingOut calls
+    created_at: str = ""
+    peer: dict = field(default_factory=dict)  # status.peerId once the party is Gone
+    replaced: str = ""  # id of the party this one took over from (transfers) — never sent
 
     @property
     def live(self) -> bool:
@@ -88,6 +91,8 @@ class Party:
         status = {"code": self.status}
         if self.reason:
             status["reason"] = self.reason
+        if self.peer:
+            status["peerId"] = dict(self.peer)
         if rcc:
             status["rcc"] = False
         return status
@@ -175,6 +180,7 @@ class CallSession:
             from_=from_,
             to=to,
             role=role,
+            created_at=iso_now(),
         )
         self.parties.append(party)
         return party
@@ -221,10 +227,19 @@ class CallSession:
         }
 
     # -- the one way state changes --------------------------------------------------------------
-    def _set(self, party: Party, status: str, *, reason: str = "", missed: bool | None = None) -> Event:
+    def _set(
+        self,
+        party: Party,
+        status: str,
+        *,
+        reason: str = "",
+        missed: bool | None = None,
+        peer: dict | None = None,
+    ) -> Event:
         now = iso_now()
         party.status = status
         party.reason = reason
+        party.peer = dict(peer or {})
         if missed is not None:
             party.missed_call = missed
         if status == "Answered" and not party.answered_at:
@@ -292,8 +307,9 @@ class CallSession:
         self._set(caller_party, "Answered")
         return user
 
-    def start_internal(self, *, caller: Endpoint, callee: Endpoint) -> Party:
-        """Ext → ext (API.md §4.4 last paragraph): -1 Setup, -2 Setup, -1 Answered, -2 Proceeding."""
+    def start_internal(self, *, caller: Endpoint, callee: Endpoint, voicemail: bool = False) -> Party:
+        """Ext → ext (API.md §4.4 last paragraph): -1 Setup, -2 Setup, -1 Answered, -2 Proceeding.
+        A callee on Do Not Disturb is not rung: -1 Setup, -2 VoiceMail, -1 Answered."""
         first = self.add_party(
             extension_id=caller.extension_id, direction="Outbound", from_=caller, to=callee, role="caller"
         )
@@ -301,6 +317,10 @@ class CallSession:
         second = self.add_party(
             extension_id=callee.extension_id, direction="Inbound", from_=caller, to=callee, role="callee"
         )
+        if voicemail:
+            self._set(second, "VoiceMail", missed=True)
+            self._set(first, "Answered")
+            return second
         self._set(second, "Setup")
         self._set(first, "Answered")
         self._set(second, "Proceeding")
@@ -391,26 +411,39 @@ class CallSession:
         self._finish_if_alone()
         return party
 
-    def forward(self, party_id: str, *, target: Endpoint) -> Party:
+    def forward(self, party_id: str, *, target: Endpoint, voicemail: bool = False) -> Party:
+        """Send a ringing call elsewhere. Returns the forwarded party, `Disconnected` with reason
+        `BlindTransfer` (what RingCentral's call-control SDK fixture for forward shows)."""
         party = self._require_ringing_inbound(party_id)
-        self._set(party, "Disconnected", reason="CallRedirected")
-        return self._ring_target(party, target)
+        self._set(party, "Disconnected", reason="BlindTransfer")
+        self._ring_target(party, target, voicemail=voicemail)
+        return party
 
-    def transfer(self, party_id: str, *, target: Endpoint) -> Party:
+    def transfer(self, party_id: str, *, target: Endpoint, voicemail: bool = False) -> Party:
+        """Blind transfer of an answered or held party: it leaves (`BlindTransfer`), the target rings."""
         self._require_live()
         party = self.party(party_id)
         if party.status not in CONNECTED:
             raise incorrect_state()
         self._set(party, "Disconnected", reason="BlindTransfer")
-        self._ring_target(party, target)
+        self._ring_target(party, target, voicemail=voicemail)
         return party
 
-    def _ring_target(self, old: Party, target: Endpoint) -> Party:
+    def _ring_target(self, old: Party, target: Endpoint, *, voicemail: bool = False) -> Party:
+        """The new party on the target's side; a target on Do Not Disturb gets the call in voicemail."""
         new = self.add_party(
-            extension_id=target.extension_id, direction="Inbound", from_=old.from_, to=target, role="target"
+            extension_id=target.extension_id,
+            direction="Inbound",
+            from_=far_end(old),
+            to=target,
+            role="target",
         )
-        self._set(new, "Setup")
-        self._set(new, "Proceeding")
+        new.replaced = old.id
+        if voicemail:
+            self._set(new, "VoiceMail", missed=True)
+        else:
+            self._set(new, "Setup")
+            self._set(new, "Proceeding")
         return new
 
     def to_voicemail(self, party_id: str) -> Party:
@@ -459,3 +492,64 @@ class CallSession:
 
     def answered_party(self) -> Party | None:
         return next((p for p in self.callee_parties() if p.answered_at), None)
+
+
+def far_end(party: Party) -> Endpoint:
+    """The other side of a party's call, as its from/to name it."""
+    return party.from_ if party.direction == "Inbound" else party.to
+
+
+def near_end(party: Party) -> Endpoint:
+    """Who the party itself is (its own side of from/to)."""
+    return party.to if party.direction == "Inbound" else party.from_
+
+
+def peer_id(session: CallSession, party: Party) -> dict:
+    # RingCentral's call-control SDK fixture puts the "s-…" id under `sessionId`; the schema
+    # (PeerInfo) also has `telephonySessionId`. Both carry it so either reader finds it.
+    return {
+        "sessionId": session.telephony_session_id,
+        "telephonySessionId": session.telephony_session_id,
+        "partyId": party.id,
+    }
+
+
+def bridge(held: CallSession, held_party_id: str, consult: CallSession, consult_party_id: str) -> Party:
+    """Warm transfer: join the far end of `held` with the far end of `consult`; the user, who has a
+    party in both, leaves both. `held` keeps the call: the user's party there is `Gone`
+    (`AttendedTransfer`, peerId → their consult party), then the target gets a new party in `held`,
+    `Answered` at once; in `consult` the user's party is `Disconnected` (`AttendedTransfer`) and the
+    target's is `Gone` with peerId → their new party. Returns the user's party in `held`."""
+    held._require_live()
+    mine = held.party(held_party_id)
+    if consult.telephony_session_id == held.telephony_session_id:
+        raise CallControlError(
+            400,
+            "CMN-101",
+            "Parameter [telephonySessionId] value is invalid",
+            parameterName="telephonySessionId",
+        )
+    if mine.status not in CONNECTED or consult.ended:
+        raise incorrect_state()
+    theirs = consult.party(consult_party_id)
+    if theirs.extension_id != mine.extension_id:
+        raise CallControlError(
+            400, "CMN-101", "Parameter [partyId] value is invalid", parameterName="partyId"
+        )
+    others = [p for p in consult.live_parties() if p is not theirs]
+    if theirs.status not in CONNECTED or len(others) != 1 or others[0].status != "Answered":
+        raise incorrect_state()
+    target = others[0]
+    held._set(mine, "Gone", reason="AttendedTransfer", peer=peer_id(consult, theirs))
+    joined = held.add_party(
+        extension_id=target.extension_id,
+        direction="Inbound",
+        from_=far_end(mine),
+        to=near_end(target),
+        role="target",
+    )
+    joined.replaced = mine.id
+    held._set(joined, "Answered")
+    consult._set(theirs, "Disconnected", reason="AttendedTransfer")
+    consult._set(target, "Gone", reason="AttendedTransfer", peer=peer_id(held, joined))
+    return mine

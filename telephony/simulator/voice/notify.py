@@ -16,9 +16,11 @@ _TELEPHONY = re.compile(
     r"^/restapi/v1\.0/account/([^/?]+)(?:/extension/([^/?]+))?/telephony/sessions/?(?:\?(.*))?$"
 )
 _PRESENCE = re.compile(r"^/restapi/v1\.0/account/([^/?]+)(?:/extension/([^/?]+))?/presence/?(?:\?(.*))?$")
+_MESSAGES = re.compile(r"^/restapi/v1\.0/account/([^/?]+)/extension/([^/?]+)/message-store/?(?:\?(.*))?$")
+_VOICEMAIL = re.compile(r"^/restapi/v1\.0/account/([^/?]+)/extension/([^/?]+)/voicemail/?(?:\?(.*))?$")
 _OTHER = re.compile(
     r"^/restapi/v1\.0/(?:account/([^/?]+)(?:/extension/([^/?]+))?"
-    r"(?:/message-store(?:/instant)?|/voicemail|/presence/line(?:/presence)?|/favorite/presence|/directory/contacts"
+    r"(?:/message-store(?:/instant)?|/presence/line(?:/presence)?|/favorite/presence|/directory/contacts"
     r"|/extension)?"
     r"|subscription/~)/?(?:\?(.*))?$"
 )
@@ -35,7 +37,7 @@ class InvalidFilter(ValueError):
 
 @dataclass(frozen=True)
 class Filter:
-    kind: str  # telephony | presence | other
+    kind: str  # telephony | presence | messages | voicemail | other
     account_id: str
     extension_id: str
     params: dict
@@ -48,7 +50,14 @@ def new_uuid() -> str:
 
 
 def _classify(text: str) -> tuple[str, re.Match | None]:
-    for kind, pattern in (("telephony", _TELEPHONY), ("presence", _PRESENCE), ("other", _OTHER)):
+    patterns = (
+        ("telephony", _TELEPHONY),
+        ("presence", _PRESENCE),
+        ("messages", _MESSAGES),
+        ("voicemail", _VOICEMAIL),
+        ("other", _OTHER),
+    )
+    for kind, pattern in patterns:
         match = pattern.match(text)
         if match:
             return kind, match
@@ -101,6 +110,19 @@ def presence_matches(flt: Filter, extension_id: str) -> bool:
     if flt.kind != "presence":
         return False
     return not flt.extension_id or flt.extension_id == extension_id
+
+
+def message_matches(flt: Filter, *, extension_id: str, message_type: str, direction: str) -> bool:
+    """A new or changed message of `extension_id`: `/message-store[?type=…&direction=…]` and
+    `/voicemail` (voicemail only) filters of that extension match."""
+    if flt.kind not in ("messages", "voicemail") or flt.extension_id != extension_id:
+        return False
+    if flt.kind == "voicemail":
+        return message_type.lower() == "voicemail"
+    wanted_type = flt.params.get("type") or flt.params.get("messageType")
+    if wanted_type and wanted_type.lower() != message_type.lower():
+        return False
+    return not flt.params.get("direction") or flt.params["direction"].lower() == direction.lower()
 
 
 def telephony_body(session: CallSession, event: Event) -> dict:
@@ -162,6 +184,8 @@ def presence_body(
 ) -> dict:
     """Detailed presence of one extension, computed from its calls (e.g. the one that just changed)."""
     calls = []
+    # Oldest call first, so the status is the newest live call's (a consult call over a held one).
+    sessions = sorted(sessions, key=lambda s: s.creation_time)
     for session, party in ((s, p) for s in sessions for p in s.parties):
         if party.extension_id != extension_id:
             continue

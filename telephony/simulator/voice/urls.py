@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views_callcontrol as cc
-from . import views_console, views_sim
+from . import views_console, views_presence, views_sim
 from . import views_subscriptions as subs
 
 SESSION = "restapi/v1.0/account/<str:account_id>/telephony/sessions/<str:telephony_session_id>"
@@ -25,10 +25,16 @@ urlpatterns = [
     path(PARTY + "/ignore", cc.ignore, name="sim-party-ignore"),
     path(PARTY + "/forward", cc.forward, name="sim-party-forward"),
     path(PARTY + "/transfer", cc.transfer, name="sim-party-transfer"),
+    path(PARTY + "/bridge", cc.bridge, name="sim-party-bridge"),
     path(
         "restapi/v1.0/account/<str:account_id>/extension/<str:extension_id>/presence",
-        cc.presence,
+        views_presence.presence,
         name="sim-presence",
+    ),
+    path(
+        "restapi/v1.0/account/<str:account_id>/presence",
+        views_presence.account_presence,
+        name="sim-account-presence",
     ),
     path("restapi/v1.0/account/<str:account_id>/telephony/call-out", cc.call_out, name="sim-call-out"),
     path(

@@ -11,10 +11,9 @@ from telephony.simulator.platform.api import RCError, invalid_parameter, not_fou
 from telephony.simulator.platform.middleware import _caller_key
 from telephony.simulator.platform.models import Device, Extension
 
-from . import calls, delivery
+from . import calls
 from .machine import CallControlError, CallSession, Endpoint
-from .models import Call, Presence
-from .notify import presence_body
+from .models import Call
 
 
 def json_body(request: HttpRequest) -> dict:
@@ -203,77 +202,51 @@ def forward(request, account_id, telephony_session_id, party_id):
         request, json_body(request), allowed=("phoneNumber", "voicemail", "extensionNumber", "extensionId")
     )
     if key == "voicemail":
-        changed = _act(request, telephony_session_id, lambda s: s.to_voicemail(party_id))
+        try:
+            changed = calls.send_to_voicemail(
+                telephony_session_id, party_id, account_id=request.rc_account.id
+            )
+        except CallControlError as exc:
+            raise RCError(exc.status, exc.error_code, exc.message, **exc.extra) from None
     else:
-        changed = _act(request, telephony_session_id, lambda s: s.forward(party_id, target=target))
+        dnd = calls.target_on_dnd(target)
+        changed = _act(
+            request, telephony_session_id, lambda s: s.forward(party_id, target=target, voicemail=dnd)
+        )
     return JsonResponse(changed.api_dict())
 
 
 @rc_api(group="Light", methods=("POST",))
 def transfer(request, account_id, telephony_session_id, party_id):
     allowed = ("phoneNumber", "voicemail", "extensionNumber", "parkOrbit", "extensionId")
-    _key, target = _target(request, json_body(request), allowed=allowed)
+    key, target = _target(request, json_body(request), allowed=allowed)
+    dnd = key == "voicemail" or calls.target_on_dnd(target)
     return JsonResponse(
-        _act(request, telephony_session_id, lambda s: s.transfer(party_id, target=target)).api_dict()
+        _act(
+            request, telephony_session_id, lambda s: s.transfer(party_id, target=target, voicemail=dnd)
+        ).api_dict()
     )
 
 
-# -- presence -------------------------------------------------------------------------------------------
-
-
-def _update_presence(request, extension_id: str) -> None:
-    """PUT: the user sets `dndStatus` / `userStatus` (only of their own extension, unless admin)."""
-    if extension_id != request.rc_extension.id:
-        raise RCError(
-            403,
-            "CMN-408",
-            "In order to call this API endpoint, user needs to have [EditPresenceStatus] permission for requested resource.",
-            category="InsufficientPermissions",
-        )
+@rc_api(group="Light", methods=("POST",))
+def bridge(request, account_id, telephony_session_id, party_id):
+    """Warm transfer: `{telephonySessionId, partyId}` name the user's party in the consult call."""
     body = json_body(request)
-    presence = Presence.of(extension_id)
-    dnd, user = body.get("dndStatus"), body.get("userStatus")
-    if dnd is not None and dnd not in Presence.DND_STATUSES:
-        raise invalid_parameter("dndStatus")
-    if user is not None and user not in Presence.USER_STATUSES:
-        raise invalid_parameter("userStatus")
-    changed = (dnd or presence.dnd_status, user or presence.user_status) != (
-        presence.dnd_status,
-        presence.user_status,
-    )
-    presence.dnd_status, presence.user_status = dnd or presence.dnd_status, user or presence.user_status
-    presence.save()
-    if changed:
-        delivery.publish_presence(account_id=request.rc_account.id, extension_id=extension_id)
-
-
-@rc_api(group="Light", methods=("GET", "PUT"))
-def presence(request, account_id, extension_id):
-    """`GET .../extension/{id}/presence[?detailedTelephonyState=true]` from the extension's live calls;
-    `PUT` sets Do Not Disturb / user status and notifies presence subscribers."""
-    if request.method == "PUT":
-        _update_presence(request, extension_id)
-    mine = delivery.live_sessions_of(request.rc_account.id, extension_id)
-    body = presence_body(
-        extension_id=extension_id, sessions=mine, sequence=1, **delivery.set_statuses(extension_id)
-    )
-    body["activeCalls"] = [c for c in body["activeCalls"] if c["telephonyStatus"] != "NoCall"]
-    if request.GET.get("detailedTelephonyState", "").lower() != "true":
-        del body["activeCalls"]
-    del body["sequence"]
-    extension = Extension.objects.get(id=extension_id)
-    ext_path = f"/restapi/v1.0/account/{request.rc_account.id}/extension/{extension_id}"
-    return JsonResponse(
-        {
-            "uri": request.build_absolute_uri(f"{ext_path}/presence"),
-            "extension": {
-                "uri": request.build_absolute_uri(ext_path),
-                "id": int(extension_id),
-                "extensionNumber": extension.extension_number,
-            },
-            **body,
-        }
-    )
+    consult_session, consult_party = body.get("telephonySessionId"), body.get("partyId")
+    for name, value in (("telephonySessionId", consult_session), ("partyId", consult_party)):
+        if not isinstance(value, str) or not value:
+            raise invalid_parameter(name, f"Parameter [{name}] is required")
+    try:
+        moved = calls.bridge_calls(
+            account_id=request.rc_account.id,
+            telephony_session_id=telephony_session_id,
+            party_id=party_id,
+            consult_session_id=consult_session,
+            consult_party_id=consult_party,
+        )
+    except CallControlError as exc:
+        raise RCError(exc.status, exc.error_code, exc.message, **exc.extra) from None
+    return JsonResponse(moved.api_dict())
 
 
 # -- call-out and RingOut ------------------------------------------------------------------------------
@@ -300,16 +273,22 @@ def call_out(request, account_id):
             raise invalid_parameter("from.extensionId")
     if not isinstance(dest, dict):
         raise invalid_parameter("to")
+    device_id = str(source.get("deviceId") or "")
     if dest.get("extensionNumber"):
         try:
             call = calls.place_internal_call(
-                from_extension=extension.id, to_extension=str(dest["extensionNumber"])
+                from_extension=extension.id,
+                to_extension=str(dest["extensionNumber"]),
+                origin_type="CallOut",
+                from_device_id=device_id,
             )
         except calls.CallRequestError:
             raise invalid_parameter("to.extensionNumber") from None
     else:
         number = _pstn_number(dest.get("phoneNumber"), "to.phoneNumber")
-        call = calls.place_outbound_call(extension=extension, to_number=number, origin_type="CallOut")
+        call = calls.place_outbound_call(
+            extension=extension, to_number=number, origin_type="CallOut", from_device_id=device_id
+        )
     return JsonResponse({"session": CallSession.from_state(call.state).api_dict()})
 
 

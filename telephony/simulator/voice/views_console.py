@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from telephony.simulator.platform.models import Extension
+from telephony.simulator.platform.models import Extension, Message
 
 from . import calls
 from .machine import CallControlError, CallSession
@@ -32,6 +32,7 @@ def console(request):
         "callers": SAMPLE_CALLERS,
         "live_calls": live,
         "recent_calls": recent,
+        "voicemails": Message.objects.select_related("extension")[:10],
         "deliveries": Delivery.objects.select_related("subscription").order_by("-id")[:15],
         "subscriptions": Subscription.objects.visible(),
         "error": request.GET.get("error", ""),
@@ -66,6 +67,8 @@ def act(request, telephony_session_id, action):
     try:
         if action == "answer":
             calls.answer_on_device(telephony_session_id, None, "HardPhone")
+        elif action == "decline":
+            calls.decline(telephony_session_id)
         elif action == "hangup":
             calls.caller_hang_up(telephony_session_id)
         elif action == "drop":

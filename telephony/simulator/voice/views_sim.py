@@ -134,6 +134,15 @@ def call_action(request, body, telephony_session_id, action):
             calls.act(telephony_session_id, lambda s: s.hang_up(_callee(s).id))
         else:
             raise calls.CallRequestError("side must be caller or callee (or give party_id)")
+    elif action == "decline":
+        calls.act(telephony_session_id, lambda s: s.reject(party_id or calls.newest_ringing(s).id))
+    elif action == "transfer":
+        calls.transfer_on_phone(
+            telephony_session_id,
+            party_id,
+            to_extension=str(body.get("to_extension") or ""),
+            to_number=str(body.get("to_number") or ""),
+        )
     elif action in {"hold", "unhold"}:
         calls.act(telephony_session_id, lambda s: getattr(s, action)(party_id or _callee(s).id))
     elif action == "timeout":
@@ -143,7 +152,7 @@ def call_action(request, body, telephony_session_id, action):
         calls.act(telephony_session_id, lambda s: s.drop())
     else:
         raise calls.CallRequestError(
-            f"unknown action {action!r}: answer, hangup, hold, unhold, timeout, drop"
+            f"unknown action {action!r}: answer, decline, transfer, hangup, hold, unhold, timeout, drop"
         )
     return JsonResponse(call_json(_call(telephony_session_id)))
 
