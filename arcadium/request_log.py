@@ -3,8 +3,10 @@ refusals a web app gives every day (403, 404, 405). daphne's own access log is o
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 
 logger = logging.getLogger("arcadium.request")
 # Django logs these through `django.request` with the exception's traceback attached; the request
@@ -15,11 +17,11 @@ EXPECTED_REFUSALS = {400, 403, 404, 405, 410}
 class RequestLogMiddleware:
     """`GET /customers/ 200 12 ms` for each request but static files and the favicon."""
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.quiet_prefixes = (settings.STATIC_URL, "/favicon.ico")
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.monotonic()
         response = self.get_response(request)
         if not request.path.startswith(self.quiet_prefixes):

@@ -31,7 +31,7 @@ def next_run(name: str) -> datetime | None:
 class RecordingScheduler(PersistentScheduler):
     """Celery's file-backed scheduler that also records its next run times after every tick."""
 
-    def tick(self, *args, **kwargs) -> float:
+    def tick(self, *args: object, **kwargs: object) -> float:
         sleep = super().tick(*args, **kwargs)
         now = timezone.now()
         record_next_runs(
