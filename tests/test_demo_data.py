@@ -6,7 +6,8 @@ import pytest
 
 from crm import demo
 from crm.models import Entity, PhoneNumber
-from crm.phones import find_callers, normalize
+from crm.numbers import normalize
+from crm.phones import find_callers
 
 pytestmark = pytest.mark.django_db
 
