@@ -34,7 +34,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/mypy  # its Django plugin loads the settings
+	DEBUG=1 $(VENV)/bin/mypy
 	$(VENV)/bin/vulture
 
 smoke: setup

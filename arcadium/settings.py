@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from arcadium.env import env_bool, env_int, env_list, env_secret, env_str
+from arcadium.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ARCADIUM_VAR_DIR", str(BASE_DIR / "var")))
@@ -110,7 +110,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "arcadium.sqlite3",
+            "NAME": str(VAR_DIR / "arcadium.sqlite3"),
             # IMMEDIATE: a transaction takes the write lock up front, which is what select_for_update
             # means on PostgreSQL (token refresh relies on it).
             "OPTIONS": {
@@ -142,7 +142,7 @@ else:
         # Beat (its own process) tells the web process its next run times through files.
         "beat": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": VAR_DIR / "beat",
+            "LOCATION": str(VAR_DIR / "beat"),
         },
     }
 
@@ -222,7 +222,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # RingCentral. Development and tests point at the built-in simulator (its own process and port).
 RINGCENTRAL_SERVER_URL = env_str("RINGCENTRAL_SERVER_URL", "http://127.0.0.1:8001")
-RINGCENTRAL_TIMEOUT_SECONDS = float(env_str("RINGCENTRAL_TIMEOUT_SECONDS", "10"))
+RINGCENTRAL_TIMEOUT_SECONDS = env_float("RINGCENTRAL_TIMEOUT_SECONDS", 10.0)
 # The public base URL RingCentral delivers webhooks to (empty: WebSocket delivery via the listener).
 ARCADIUM_PUBLIC_URL = env_str("ARCADIUM_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
@@ -232,7 +232,7 @@ REVERSE_LOOKUP_URL = env_str("REVERSE_LOOKUP_URL")
 REVERSE_LOOKUP_ACCOUNT = env_str("REVERSE_LOOKUP_ACCOUNT")
 REVERSE_LOOKUP_TOKEN = env_secret("REVERSE_LOOKUP_TOKEN")
 REVERSE_LOOKUP_NAME = env_str("REVERSE_LOOKUP_NAME", "caller-name lookup")
-REVERSE_LOOKUP_TIMEOUT_SECONDS = float(env_str("REVERSE_LOOKUP_TIMEOUT_SECONDS", "3"))
+REVERSE_LOOKUP_TIMEOUT_SECONDS = env_float("REVERSE_LOOKUP_TIMEOUT_SECONDS", 3.0)
 REVERSE_LOOKUP_MAX_BYTES = env_int("REVERSE_LOOKUP_MAX_BYTES", 64 * 1024)
 REVERSE_LOOKUP_HIT_TTL = env_int("REVERSE_LOOKUP_HIT_TTL", 7 * 24 * 3600)
 REVERSE_LOOKUP_MISS_TTL = env_int("REVERSE_LOOKUP_MISS_TTL", 3600)

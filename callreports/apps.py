@@ -11,10 +11,8 @@ class CallreportsConfig(AppConfig):
         from crm.tabs import account_tab_providers
         from telephony.wizard.composer import context_providers
 
-        for registry, hook in (
-            (account_tab_providers, views.account_tabs),
-            (account_tab_providers, views_actions.account_tabs),
-            (context_providers, wizard_notes.wizard_note_context),
-        ):
-            if hook not in registry:
-                registry.append(hook)
+        for tabs in (views.account_tabs, views_actions.account_tabs):
+            if tabs not in account_tab_providers:
+                account_tab_providers.append(tabs)
+        if wizard_notes.wizard_note_context not in context_providers:
+            context_providers.append(wizard_notes.wizard_note_context)

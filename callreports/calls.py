@@ -6,7 +6,8 @@ account has, where OFFSET and COUNT(*) would walk all of them.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Prefetch, QuerySet
@@ -27,15 +28,19 @@ class CallFilterForm(forms.Form):
     )
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    resource = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Staff")
+    resource: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Anyone", label="Staff"
+    )
     recording = forms.BooleanField(required=False, label="With recording")
 
-    def __init__(self, *args, entity: Entity, **kwargs) -> None:
+    def __init__(self, *args: Any, entity: Entity, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resource"].queryset = entity.resources.order_by("display_name")
+        cast(forms.ModelChoiceField, self.fields["resource"]).queryset = entity.resources.order_by(
+            "display_name"
+        )
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
@@ -50,7 +55,7 @@ class CallPage:
     total_capped: bool
 
 
-def _day_start(day) -> datetime:
+def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -62,7 +67,7 @@ def filtered_calls(*, customer: Customer, filters: dict) -> QuerySet[Call]:
     if filters.get("date_from"):
         calls = calls.filter(started_at__gte=_day_start(filters["date_from"]))
     if filters.get("date_to"):
-        calls = calls.filter(started_at__lt=_day_start(filters["date_to"]) + timezone.timedelta(days=1))
+        calls = calls.filter(started_at__lt=_day_start(filters["date_to"]) + timedelta(days=1))
     if filters.get("resource"):
         calls = calls.filter(resource=filters["resource"])
     if filters.get("recording"):
@@ -71,7 +76,8 @@ def filtered_calls(*, customer: Customer, filters: dict) -> QuerySet[Call]:
 
 
 def encode_cursor(call: Call) -> str:
-    return f"{call.started_at.isoformat()}~{call.pk}"
+    started = call.started_at.isoformat() if call.started_at else ""
+    return f"{started}~{call.pk}"
 
 
 def decode_cursor(raw: str) -> tuple[datetime, int] | None:
@@ -116,11 +122,3 @@ def call_page(*, customer: Customer, filters: dict, before: str = "", after: str
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
-
-
-def duration_text(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

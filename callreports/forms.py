@@ -1,5 +1,7 @@
 """The Call Report form: one form for the wizard's tab, the standalone page and the edit page."""
 
+from typing import Any, cast
+
 from django import forms
 
 from callreports.models import Action
@@ -30,13 +32,15 @@ class ActionForm(forms.ModelForm):
         }
         error_messages = {"subject": {"required": "Give the action a subject."}}
 
-    def __init__(self, *args, entity: Entity, customer: Customer | None = None, **kwargs):
+    def __init__(self, *args: Any, entity: Entity, customer: Customer | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entity = entity
         self.customer = customer
-        self.fields["assignee"].queryset = Resource.objects.for_entity(entity)
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = Resource.objects.for_entity(entity)
         if customer is not None:
-            self.fields["contact"].queryset = customer.contacts.filter(is_active=True, entity=entity)
+            cast(forms.ModelChoiceField, self.fields["contact"]).queryset = customer.contacts.filter(
+                is_active=True, entity=entity
+            )
         else:
             del self.fields["contact"]
 

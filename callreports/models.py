@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.models import Entity
+
 
 class CallNote(models.Model):
     """The notes typed in a call's wizard: one note per call, editable afterwards, with who and when."""
@@ -26,7 +28,7 @@ class CallNote(models.Model):
 
 
 class ActionQuerySet(models.QuerySet):
-    def for_entity(self, entity) -> "ActionQuerySet":
+    def for_entity(self, entity: "Entity | int") -> "ActionQuerySet":
         return self.filter(entity=entity)
 
     def open(self) -> "ActionQuerySet":

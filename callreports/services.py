@@ -4,6 +4,10 @@ Views and the call wizard only translate HTTP into these calls. Every function c
 records it links belong to one entity; a mismatch is a ValidationError, never a silent link.
 """
 
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -12,18 +16,19 @@ from django.utils import timezone
 from callreports.models import Action, CallNote
 from crm.models import Contact, Customer, Resource
 from telephony.live import push
+from telephony.models import Call
 
 MAX_NOTE_LENGTH = 10_000
 ACTION_FIELDS = ("type", "subject", "description", "due_date", "priority", "status", "assignee")
 
 
-def _same_entity(entity_id: int, *records) -> None:
+def _same_entity(entity_id: int, *records: Any) -> None:
     for record in records:
         if record is not None and record.entity_id != entity_id:
             raise ValidationError(f"The {record._meta.verbose_name} belongs to another company.")
 
 
-def _links(*, call, customer: Customer | None, contact: Contact | None) -> tuple:
+def _links(*, call: Call | None, customer: Customer | None, contact: Contact | None) -> tuple:
     """The customer and contact an action is linked to: given ones first, else the call's customer.
 
     The call's matched contact is not linked on its own: the form pre-selects it, and a user who
@@ -38,7 +43,7 @@ def _links(*, call, customer: Customer | None, contact: Contact | None) -> tuple
     return customer, contact
 
 
-def past_due_warning(due_date) -> str:
+def past_due_warning(due_date: date | None) -> str:
     """A warning (not an error) for a due date already behind us: the action shows as overdue."""
     if due_date is not None and due_date < timezone.localdate():
         return f"The due date {due_date:%b %-d, %Y} is in the past, so this action shows as overdue."
@@ -48,7 +53,7 @@ def past_due_warning(due_date) -> str:
 @transaction.atomic
 def action_create(
     *,
-    call=None,
+    call: Call | None = None,
     customer: Customer | None = None,
     contact: Contact | None = None,
     created_by: Resource,
@@ -105,7 +110,7 @@ def _notify_assignee(action: Action, *, by: Resource) -> None:
 
 
 @transaction.atomic
-def call_note_save(*, call, user, text: str) -> CallNote:
+def call_note_save(*, call: Call, user: User, text: str) -> CallNote:
     """Create or update the call's one note, recording who wrote it first and who changed it last.
 
     The user must belong to the call's entity (their resource's entity); notes are kept to

@@ -10,20 +10,21 @@ from django.views.decorators.http import require_GET
 from callreports import calls as history
 from crm import tabs
 from crm.access import EntityRequest, entity_required, get_customer_for_user
+from crm.models import Customer, Entity
 from telephony.access import get_call_for_user
-from telephony.history.connector import connector_status
+from telephony.history.connector import ConnectorStatus, connector_status
 from telephony.history.recordings import connector_connected, recording_availability
 from telephony.models import Connector
 
 
-def account_tabs(customer) -> list[dict]:
+def account_tabs(customer: Customer) -> list[dict]:
     """The extra tabs of the customer account page (crm renders them from this list)."""
     return [
         {"key": "calls", "label": "Calls", "url": reverse("callreports-customer-calls", args=[customer.pk])}
     ]
 
 
-def _connector_health(entity):
+def _connector_health(entity: Entity) -> ConnectorStatus | None:
     connector = Connector.objects.filter(entity=entity).first()
     return connector_status(connector) if connector else None
 
@@ -49,8 +50,9 @@ def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
     )
     connected = connector_connected(request.entity.pk)
     for call in page.calls:
-        call.playback = recording_availability(call=call, user=request.user, connected=connected)
-        call.duration_text = history.duration_text(call.duration_seconds)
+        call.playback = recording_availability(  # type: ignore[attr-defined]  # read by the row template
+            call=call, user=request.user, connected=connected
+        )
     context = {
         "customer": customer,
         "form": form,
@@ -61,25 +63,18 @@ def customer_calls(request: EntityRequest, pk: int) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "calls-results":
         return render(request, "callreports/calls_tab.html#results", context)
-    page_context = {
-        "customer": customer,
-        "tab": "calls",
-        "account_tabs": tabs.account_tabs(customer),
-        # Rendered without the request so the context processors (header icon…) run once, for
-        # the page; the fragment only needs the CSRF token and the request's path.
-        "tab_html": render_to_string(
-            "callreports/calls_tab.html", {**context, "request": request, "csrf_token": get_token(request)}
-        ),
-    }
-    template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
-    return render(request, template, page_context)
+    # Rendered without the request so the context processors (header icon…) run once, for the
+    # page; the fragment only needs the CSRF token and the request's path.
+    tab_html = render_to_string(
+        "callreports/calls_tab.html", {**context, "request": request, "csrf_token": get_token(request)}
+    )
+    return tabs.render_account_tab(request, customer, tab="calls", tab_html=tab_html)
 
 
 @entity_required
 @require_GET
 def call_detail(request: EntityRequest, pk: int) -> HttpResponse:
     call = get_call_for_user(request, pk)
-    call.duration_text = history.duration_text(call.duration_seconds)
     context = {
         "call": call,
         "recording": recording_availability(call=call, user=request.user),

@@ -1,7 +1,10 @@
 """Call reports (actions): My actions, detail and edit, the wizard's Call Report form, call notes,
 and the customer account's Call reports tab. Every row is reached through the user's entity."""
 
+from typing import Any, cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +19,9 @@ from callreports.forms import ActionForm
 from callreports.models import Action, CallNote
 from crm import tabs
 from crm.access import EntityRequest, entity_required, get_customer_for_user
+from crm.models import Customer
 from telephony.access import get_call_for_user
+from telephony.models import Call
 
 FORM = "callreports/_action_form.html"
 STATUS_FILTERS = {"open": "Open", "done": "Done", "all": "All"}
@@ -37,7 +42,14 @@ def can_edit(request: EntityRequest, action: Action) -> bool:
     )
 
 
-def _form_context(*, form: ActionForm, form_url: str, call=None, saved=None, warnings=()) -> dict:
+def _form_context(
+    *,
+    form: ActionForm,
+    form_url: str,
+    call: Call | None = None,
+    saved: Action | None = None,
+    warnings: tuple | list = (),
+) -> dict:
     return {
         "form": form,
         "form_url": form_url,
@@ -48,7 +60,7 @@ def _form_context(*, form: ActionForm, form_url: str, call=None, saved=None, war
     }
 
 
-def _blank_form(request: EntityRequest, *, customer, call=None) -> ActionForm:
+def _blank_form(request: EntityRequest, *, customer: Customer | None, call: Call | None = None) -> ActionForm:
     initial = {"assignee": request.resource, "contact": call.contact if call else None}
     return ActionForm(entity=request.entity, customer=customer, initial=initial)
 
@@ -104,7 +116,9 @@ def action_create(request: EntityRequest) -> HttpResponse:
     return _create(request, form_url=form_url, customer=customer)
 
 
-def _create(request: EntityRequest, *, form_url: str, customer, call=None) -> HttpResponse:
+def _create(
+    request: EntityRequest, *, form_url: str, customer: Customer | None, call: Call | None = None
+) -> HttpResponse:
     form = ActionForm(request.POST, entity=request.entity, customer=customer)
     if form.is_valid():
         try:
@@ -174,10 +188,10 @@ def action_edit(request: EntityRequest, pk: int) -> HttpResponse:
 def call_note(request: EntityRequest, call_id: int) -> HttpResponse:
     """Save a call's note; answers with the saved-state line (“Saved 10:42 by Alice”)."""
     call = get_call_for_user(request, call_id)
-    context = {"call": call}
+    context: dict[str, Any] = {"call": call}
     try:
         context["note"] = services.call_note_save(
-            call=call, user=request.user, text=request.POST.get("text", "")
+            call=call, user=cast(User, request.user), text=request.POST.get("text", "")
         )
     except ValidationError as exc:
         context["note_error"] = " ".join(exc.messages)
@@ -192,13 +206,13 @@ def call_note(request: EntityRequest, call_id: int) -> HttpResponse:
     return redirect(next_url)
 
 
-def account_tabs(customer) -> list[dict]:
+def account_tabs(customer: Customer) -> list[dict]:
     """The Call reports tab on the customer account page."""
     url = reverse("callreports-customer-actions", args=[customer.pk])
     return [{"key": "call-reports", "label": "Call reports", "url": url}]
 
 
-def customer_tab_html(request: EntityRequest, customer) -> str:
+def customer_tab_html(request: EntityRequest, customer: Customer) -> str:
     """The Call reports tab's body for a customer account (used by crm's account tabs)."""
     actions = (
         Action.objects.for_entity(request.entity)
@@ -214,11 +228,6 @@ def customer_tab_html(request: EntityRequest, customer) -> str:
 def customer_actions(request: EntityRequest, pk: int) -> HttpResponse:
     """The customer account's Call reports tab."""
     customer = get_customer_for_user(request, pk)
-    context = {
-        "customer": customer,
-        "tab": "call-reports",
-        "tab_html": customer_tab_html(request, customer),
-        "account_tabs": tabs.account_tabs(customer),
-    }
-    template = "crm/customer_detail.html#tab-body" if request.htmx else "crm/customer_detail.html"
-    return render(request, template, context)
+    return tabs.render_account_tab(
+        request, customer, tab="call-reports", tab_html=customer_tab_html(request, customer)
+    )

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django_htmx.middleware import HtmxDetails
 
@@ -25,7 +26,7 @@ class EntityRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def entity_required(view: View) -> View:
@@ -33,7 +34,7 @@ def entity_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: EntityRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: EntityRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.entity is None:
             raise PermissionDenied(
                 "Your user is not linked to a company. Ask an administrator for a resource record."

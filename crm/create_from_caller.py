@@ -5,9 +5,12 @@ One click in the call wizard: the record is pre-filled with the number (as a Pho
 that prompted it is then matched to the new record, as if it had been known when it rang.
 """
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from crm.models import Contact, Customer, Entity, PhoneNumber
 from crm.numbers import normalize
@@ -36,16 +39,18 @@ class CreateFromCallerForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your company's customers."},
     )
 
-    def __init__(self, *args, entity: Entity, **kwargs):
+    def __init__(self, *args: Any, entity: Entity, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entity = entity
-        self.fields["customer"].queryset = Customer.objects.for_entity(entity).active()
+        cast(forms.ModelChoiceField, self.fields["customer"]).queryset = Customer.objects.for_entity(
+            entity
+        ).active()
 
     def clean_number(self) -> str:
         return normalize(self.cleaned_data["number"], self.entity.default_region).e164
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") == CUSTOMER and not data.get("customer_name", "").strip():
             self.add_error("customer_name", "Give the new customer a name.")
         if data.get("kind") == CONTACT:
@@ -82,7 +87,7 @@ def _unique_account_number(entity: Entity, e164: str) -> str:
     return candidate
 
 
-def _match_call(call, entity: Entity, e164: str) -> None:
+def _match_call(call: Any, entity: Entity, e164: str) -> None:
     matches = find_callers(entity, e164)
     if not matches:
         return
@@ -93,7 +98,9 @@ def _match_call(call, entity: Entity, e164: str) -> None:
 
 
 @transaction.atomic
-def customer_create_from_caller(*, entity: Entity, number: str, name: str, label: str, call=None) -> Customer:
+def customer_create_from_caller(
+    *, entity: Entity, number: str, name: str, label: str, call: Any = None
+) -> Customer:
     """A new customer with the caller's number; the call (if any) is matched to it."""
     e164 = normalize(number, entity.default_region).e164
     _check_call(call, entity)
@@ -108,7 +115,7 @@ def customer_create_from_caller(*, entity: Entity, number: str, name: str, label
 
 @transaction.atomic
 def contact_create_from_caller(
-    *, customer: Customer, number: str, first_name: str, last_name: str, label: str, call=None
+    *, customer: Customer, number: str, first_name: str, last_name: str, label: str, call: Any = None
 ) -> Contact:
     """A new contact of `customer` with the caller's number; the call (if any) is matched to it."""
     entity = customer.entity
@@ -123,12 +130,12 @@ def contact_create_from_caller(
     return contact
 
 
-def _check_call(call, entity: Entity) -> None:
+def _check_call(call: Any, entity: Entity) -> None:
     if call is not None and call.entity_id != entity.pk:
         raise ValidationError("This call belongs to another company.")
 
 
-def create_from_form(*, form: CreateFromCallerForm, call=None) -> Customer | Contact:
+def create_from_form(*, form: CreateFromCallerForm, call: Any = None) -> Customer | Contact:
     """Create whichever record the (valid) form asks for."""
     data = form.cleaned_data
     if data["kind"] == CUSTOMER:
@@ -149,7 +156,7 @@ def create_from_form(*, form: CreateFromCallerForm, call=None) -> Customer | Con
     )
 
 
-def form_for_call(*, call, lookup=None) -> CreateFromCallerForm:
+def form_for_call(*, call: Any, lookup: Any = None) -> CreateFromCallerForm:
     """The unbound form for a call's caller, pre-filled from a reverse-lookup outcome if there is one."""
     initial = initial_for_caller(
         number=call.caller_number,
@@ -159,7 +166,7 @@ def form_for_call(*, call, lookup=None) -> CreateFromCallerForm:
     return CreateFromCallerForm(entity=call.entity, initial=initial)
 
 
-def panel_context(*, entity: Entity, call=None, lookup=None, form=None) -> dict:
+def panel_context(*, entity: Entity, call: Any = None, lookup: Any = None, form: Any = None) -> dict:
     """Context for `crm/_create_from_caller.html#panel` (the lookup partial includes it)."""
     if form is None:
         form = (
@@ -170,6 +177,6 @@ def panel_context(*, entity: Entity, call=None, lookup=None, form=None) -> dict:
     return {"caller_form": form, "call": call, "customer_choices": customer_options(entity=entity)}
 
 
-def customer_options(*, entity: Entity, query: str = "", limit: int = 30):
+def customer_options(*, entity: Entity, query: str = "", limit: int = 30) -> QuerySet[Customer]:
     """The customers offered in the form's searchable select (by name, account or phone)."""
     return search_customers(entity=entity, query=query).only("pk", "name", "account_number")[:limit]

@@ -2,6 +2,7 @@
 
 import random
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -176,7 +177,7 @@ def _international_number(rng: random.Random, index: int) -> str:
     ][index % 5]
 
 
-def _user(username: str, name: str, email: str, *, superuser: bool = False):
+def _user(username: str, name: str, email: str, *, superuser: bool = False) -> Any:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"email": email})
     first, _, last = name.partition(" ")
@@ -188,7 +189,7 @@ def _user(username: str, name: str, email: str, *, superuser: bool = False):
     return user
 
 
-def _resource(user, entity: Entity, display_name: str, extension_number: str = "") -> Resource:
+def _resource(user: Any, entity: Entity, display_name: str, extension_number: str = "") -> Resource:
     resource, _ = Resource.objects.update_or_create(
         user=user,
         defaults={
@@ -211,14 +212,14 @@ def _phones(owner: Customer | Contact, *numbers: tuple[str, str]) -> None:
             PhoneNumber(**{field: owner}, raw=raw, label=label, entity=owner.entity).save()
 
 
-def _customer(entity: Entity, number: str, name: str, **fields) -> Customer:
+def _customer(entity: Entity, number: str, name: str, **fields: Any) -> Customer:
     customer, _ = Customer.objects.update_or_create(
         entity=entity, account_number=number, defaults={"name": name, **fields}
     )
     return customer
 
 
-def _contact(customer: Customer, first: str, last: str, **fields) -> Contact:
+def _contact(customer: Customer, first: str, last: str, **fields: Any) -> Contact:
     contact, _ = Contact.objects.update_or_create(
         customer=customer, first_name=first, last_name=last, defaults={"entity": customer.entity, **fields}
     )

@@ -4,6 +4,8 @@ Every row that belongs to a company carries `entity`; views reach rows only thro
 `for_entity` querysets so that another company's data answers 404.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -91,7 +93,7 @@ class Contact(models.Model):
         if self.customer_id and self.entity_id and self.customer.entity_id != self.entity_id:
             raise ValidationError({"customer": "The customer belongs to another company."})
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.customer_id and not self.entity_id:
             self.entity_id = self.customer.entity_id
         super().save(*args, **kwargs)
@@ -199,7 +201,7 @@ class PhoneNumber(models.Model):
         except ValidationError as exc:
             raise ValidationError({"raw": exc.messages}) from exc
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Normalize on every save so e164 can never drift from what was typed; the entity always
         # follows the owner so a number cannot leak into another company's lookups.
         self._normalize_from_owner()

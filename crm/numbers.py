@@ -50,9 +50,9 @@ def normalize(raw: str, default_region: str = "US") -> NormalizedPhone:
         candidates.append(_parse("+" + _IDD_PREFIX.sub("", text, count=1), region))
     valid = [n for n in candidates if n is not None and phonenumbers.is_valid_number(n)]
     possible = [n for n in candidates if n is not None]
-    number = (valid or possible or [None])[0]
-    if number is None:
+    if not (valid or possible):
         raise _garbage(text)
+    number = (valid or possible)[0]
     return NormalizedPhone(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         extension=number.extension or "",

@@ -71,7 +71,7 @@ class RingCentralTokenAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_valid"]
     # Tokens are never shown or edited here; an admin can only see their state or delete them.
-    fields = [
+    fields = readonly_fields = (
         "connector",
         "resource",
         "owner_extension_id",
@@ -80,8 +80,7 @@ class RingCentralTokenAdmin(admin.ModelAdmin):
         "refresh_expires_at",
         "is_valid",
         "updated_at",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

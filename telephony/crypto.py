@@ -6,6 +6,7 @@ stored values before the old key is removed.
 """
 
 from functools import cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
@@ -66,15 +67,15 @@ class EncryptedTextField(models.TextField):
 
     description = "Text encrypted at rest (Fernet)"
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":
             return value
         return decrypt(value)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         return value
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value

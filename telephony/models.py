@@ -1,12 +1,14 @@
 """RingCentral connection state: one connector per company entity and the OAuth tokens under it."""
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.models import Entity
 from telephony.crypto import EncryptedTextField
 
 PRODUCTION_SERVER = "https://platform.ringcentral.com"
@@ -94,7 +96,7 @@ class Connector(models.Model):
     def webhook_mode(self) -> bool:
         return self.delivery_mode == self.DeliveryMode.WEBHOOK
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.status == self.Status.NOT_CONFIGURED and self.is_configured:
             self.status = self.Status.READY
         elif not self.is_configured:
@@ -206,7 +208,7 @@ class Subscription(models.Model):
 
 
 class CallQuerySet(models.QuerySet):
-    def for_entity(self, entity) -> "CallQuerySet":
+    def for_entity(self, entity: Entity | int) -> "CallQuerySet":
         return self.filter(entity=entity)
 
     def live(self) -> "CallQuerySet":

@@ -113,3 +113,12 @@ def test_manage_py_outside_a_checkout_refuses_without_secrets(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["ten", "nan", "-1", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_stops_start_up_naming_it(production_env, value):
+    result = manage({**production_env, "RINGCENTRAL_TIMEOUT_SECONDS": value}, "check")
+    assert result.returncode != 0
+    assert (
+        "RINGCENTRAL_TIMEOUT_SECONDS" in result.stderr and "Traceback" not in result.stderr.splitlines()[-1]
+    )

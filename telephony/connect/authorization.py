@@ -7,6 +7,7 @@ the server. After the code exchange the tokens are stored encrypted and the conn
 
 import secrets
 import time
+from collections.abc import Mapping
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
@@ -70,7 +71,9 @@ def _claim_state(session: SessionBase, state: str, resource: Resource) -> dict:
     return entry
 
 
-def complete(*, session: SessionBase, resource: Resource, params, redirect_uri: str) -> str:
+def complete(
+    *, session: SessionBase, resource: Resource, params: Mapping[str, str], redirect_uri: str
+) -> str:
     """Handle RingCentral's redirect back. Returns where to send the user next."""
     entry = _claim_state(session, params.get("state", ""), resource)
     if params.get("error"):

@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
 
 from crm.models import Resource
@@ -35,7 +38,7 @@ class PhoneSettingsForm(forms.Form):
     )
 
     @classmethod
-    def for_resource(cls, resource: Resource, data=None) -> "PhoneSettingsForm":
+    def for_resource(cls, resource: Resource, data: Mapping[str, Any] | None = None) -> "PhoneSettingsForm":
         def on(value: bool) -> str:
             return "on" if value else "off"
 

@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crm.models import Resource
-from crm.phones import find_callers
+from telephony import plain_errors
 from telephony import ringcentral as rc
 from telephony.live import push
-from telephony.models import Call, Subscription
+from telephony.models import Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -144,27 +144,4 @@ def set_do_not_disturb(*, resource: Resource, on: bool) -> PresenceView:
 
 
 def _explain(exc: rc.RingCentralError) -> str:
-    if isinstance(exc, rc.RateLimited):
-        return f"RingCentral asks us to slow down. Try again in {int(exc.retry_after) or 1} seconds."
-    if isinstance(exc, rc.AuthExpired):
-        return "Your RingCentral authorization has expired. Click the red phone icon to authorize again."
-    if isinstance(exc, rc.RingCentralUnavailable):
-        return "RingCentral is not answering right now; Do Not Disturb was not changed."
-    return "RingCentral refused to change Do Not Disturb."
-
-
-def match_unrung_call(call: Call, rang_first_time: bool) -> None:
-    """events.call_listeners hook: a call that never rang here (Do Not Disturb sent it straight to
-    voicemail) pops no wizard, but its caller is still matched so recent calls and the account's
-    history show who it was."""
-    if call.direction != Call.Direction.INBOUND or call.popped_up_at is not None or not call.is_ended:
-        return
-    if call.customer_id or call.contact_id or call.other_extension_id or not call.from_number:
-        return
-    matches = find_callers(call.entity, call.from_number)
-    if len(matches) == 1:
-        match = matches[0]
-        Call.objects.filter(pk=call.pk).update(
-            customer=match.customer, contact=match.contact, matched_on=match.source
-        )
-        call.customer, call.contact, call.matched_on = match.customer, match.contact, match.source
+    return plain_errors.explain(exc, failed="Do Not Disturb was not changed", refused="change Do Not Disturb")

@@ -58,7 +58,9 @@ def resource_authorized(*, resource: Resource, token: RingCentralToken) -> bool:
     return subscribed
 
 
-def _set_status(subscription: Subscription, status: str, error: str = "", info=None) -> None:
+def _set_status(
+    subscription: Subscription, status: str, error: str = "", info: rc.SubscriptionInfo | None = None
+) -> None:
     subscription.status = status
     subscription.last_error = error[:500]
     if info is not None:
@@ -68,7 +70,7 @@ def _set_status(subscription: Subscription, status: str, error: str = "", info=N
     phone_status_changed(subscription.resource)
 
 
-def _create_webhook(subscription: Subscription, session) -> None:
+def _create_webhook(subscription: Subscription, session: rc.Session) -> None:
     info = rc.create_webhook_subscription(
         session,
         address=webhook_address(subscription.connector),
@@ -82,14 +84,18 @@ def _create_webhook(subscription: Subscription, session) -> None:
     presence.refresh_presence(subscription=subscription, session=session)
 
 
-def _check_webhook(subscription: Subscription, session) -> None:
+def _check_webhook(subscription: Subscription, session: rc.Session) -> None:
     try:
         info = rc.get_subscription(session, subscription.rc_subscription_id)
     except rc.NotFound:
         info = None
     if info is None or not info.is_active:
         reason = info.blacklisted_reason if info else "expired at RingCentral"
-        logger.warning("Recreating subscription for %s: %s", subscription.resource, reason or info.status)
+        logger.warning(
+            "Recreating subscription for %s: %s",
+            subscription.resource,
+            reason or (info.status if info else ""),
+        )
         if info is not None:
             rc.delete_subscription(session, info.id)
         _create_webhook(subscription, session)

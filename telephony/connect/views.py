@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -103,7 +105,7 @@ def presence_badge(request: EntityRequest) -> HttpResponse:
 @require_POST
 def do_not_disturb(request: EntityRequest) -> HttpResponse:
     choice = request.POST.get("dnd", "")
-    context = {}
+    context: dict[str, Any] = {}
     if choice not in ("on", "off"):
         context["dnd_error"] = "Choose On or Off."
     else:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django import forms
 from django.db import transaction
@@ -43,7 +44,7 @@ class ConnectorSettingsForm(forms.ModelForm):
         return self.cleaned_data.get("client_secret") or self.instance.client_secret
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         webhook = data.get("delivery_mode") == Connector.DeliveryMode.WEBHOOK
         if webhook and not data.get("public_base_url"):
             self.add_error(
@@ -75,7 +76,7 @@ class ConnectFailed(Exception):
     pass
 
 
-def connector_connect(*, connector: Connector, user, jwt_credential: str = "") -> None:
+def connector_connect(*, connector: Connector, user: Any, jwt_credential: str = "") -> None:
     """Log in with the admin JWT, remember the account, map extensions by email; staff who kept their
     authorization while the connection was switched off listen again without signing in."""
     if not connector.is_configured:
@@ -212,9 +213,9 @@ def save_mapping(*, connector: Connector, extensions: list[rc.Extension], choice
                 resource.ringcentral_extension_id = resource.ringcentral_extension_number = ""
                 resource.save(update_fields=["ringcentral_extension_id", "ringcentral_extension_number"])
                 changed += 1
-        for ext_id, resource in wanted.items():
-            if resource is not None and resource.ringcentral_extension_id != ext_id:
-                _map(resource, known[ext_id])
+        for ext_id, chosen_resource in wanted.items():
+            if chosen_resource is not None and chosen_resource.ringcentral_extension_id != ext_id:
+                _map(chosen_resource, known[ext_id])
                 changed += 1
     return changed
 
@@ -267,7 +268,7 @@ def connector_status(connector: Connector) -> ConnectorStatus:
     )
 
 
-def _person(user) -> str:
+def _person(user: Any) -> str:
     if user is None:
         return ""
     resource = Resource.objects.filter(user=user).first()

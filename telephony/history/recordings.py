@@ -3,9 +3,11 @@ that streams it from RingCentral. The browser only ever sees our URL; RingCentra
 token stay on the server."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -26,7 +28,7 @@ def connector_connected(entity_id: int) -> bool:
     return Connector.objects.filter(entity_id=entity_id, status=Connector.Status.CONNECTED).exists()
 
 
-def recording_availability(*, call: Call, user, connected: bool | None = None) -> Availability:
+def recording_availability(*, call: Call, user: Any, connected: bool | None = None) -> Availability:
     """Can `user` play `call`'s recording? The reason is shown in place of the player.
     `connected` (the entity's connector state) can be given when checking many calls."""
     if not call.recording_id:
@@ -48,7 +50,7 @@ def _unavailable(reason: str, status: int) -> HttpResponse:
 
 @entity_required
 @require_GET
-def recording_audio(request: EntityRequest, pk: int) -> HttpResponse:
+def recording_audio(request: EntityRequest, pk: int) -> HttpResponseBase:
     """Stream the recording, passing Range through so the player can seek (206 Partial Content)."""
     call = get_object_or_404(Call.objects.for_entity(request.entity), pk=pk)
     availability = recording_availability(call=call, user=request.user)

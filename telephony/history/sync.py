@@ -19,9 +19,10 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Q
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from crm.models import Entity, PhoneNumber, Resource
 from crm.numbers import try_normalize
-from crm.phones import CallerMatch
+from crm.phones import rank_matches
 from telephony import ringcentral as rc
 from telephony.history.connector import sync_status_html
 from telephony.live import push
@@ -127,7 +128,7 @@ class Matcher:
             self.prime([number])
         return self._matches[number]
 
-    def prime(self, numbers) -> None:
+    def prime(self, numbers: Iterable[str]) -> None:
         """Look up every number not seen yet in one query."""
         wanted: dict[str, str] = {}
         for number in {n for n in numbers if n and n not in self._matches}:
@@ -154,13 +155,7 @@ NO_MATCH: tuple[int | None, int | None, str] = (None, None, "")
 
 
 def _first_match(phones: list[PhoneNumber]) -> tuple[int | None, int | None, str]:
-    customers, contacts = [], []
-    for phone in phones:
-        if phone.customer_id and phone.customer.is_active:
-            customers.append(CallerMatch("customer", phone.customer, phone.customer, phone))
-        elif phone.contact_id and phone.contact.is_active and phone.contact.customer.is_active:
-            contacts.append(CallerMatch("contact", phone.contact, phone.contact.customer, phone))
-    matches = customers + contacts
+    matches = rank_matches(phones)
     if not matches:
         return NO_MATCH
     best = matches[0]
@@ -293,7 +288,7 @@ def insert_calls(rows: list[dict]) -> None:
     for model_field in Call._meta.concrete_fields:
         if model_field.primary_key:
             continue
-        columns.append(connection.ops.quote_name(model_field.column))
+        columns.append(connection.ops.quote_name(model_field.column or model_field.name))
         getters.append(_getter(model_field, rows[0], connection, now))
     table = connection.ops.quote_name(Call._meta.db_table)
     values = [tuple(get(row) for get in getters) for row in rows]
@@ -308,7 +303,7 @@ def insert_calls(rows: list[dict]) -> None:
             cursor.executemany(sql, values)
 
 
-def _getter(field, sample: dict, connection, now):
+def _getter(field: Any, sample: dict, connection: Any, now: datetime) -> Callable[[dict], Any]:
     name = field.attname
     if name in sample:
         if isinstance(field, models.DateTimeField):
@@ -369,7 +364,7 @@ def claim(connector: Connector, *, user_id: int | None = None) -> str | None:
     return token if taken == 1 else None
 
 
-def _update_claimed(token: str, **fields) -> CallLogSync:
+def _update_claimed(token: str, **fields: Any) -> CallLogSync:
     fields.setdefault("running_since", timezone.now())
     if CallLogSync.objects.filter(run_token=token).update(**fields) != 1:
         raise ClaimLost("another worker took over this call-log sync")
@@ -435,7 +430,7 @@ def _run(connector: Connector, token: str, sleep: Callable[[float], None]) -> Sy
     return _finish(token, state, totals, waited)
 
 
-def _pages(session: rc.Session, state: CallLogSync, url: str | None):
+def _pages(session: rc.Session, state: CallLogSync, url: str | None) -> Iterator[Any]:
     if url:
         return rc.call_log_pages(session, start_url=url, view="Simple", per_page=PER_PAGE)
     return rc.call_log_pages(
@@ -446,7 +441,7 @@ def _pages(session: rc.Session, state: CallLogSync, url: str | None):
 _DONE = object()
 
 
-def prefetched(pages, *, depth: int = 2):
+def prefetched(pages: Iterator[Any], *, depth: int = 2) -> Iterator[Any]:
     """Fetch the next page from RingCentral while the current one is written to the database.
 
     Pages arrive in order; an exception from the fetch (RateLimited with its resume URL, an
@@ -455,7 +450,7 @@ def prefetched(pages, *, depth: int = 2):
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(item) -> bool:
+    def put(item: Any) -> bool:
         while not stop.is_set():
             try:
                 buffer.put(item, timeout=0.2)

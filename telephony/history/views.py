@@ -1,17 +1,19 @@
 """The RingCentral connector page (entity admins) and the manual sync button (any staff member)."""
 
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.access import EntityRequest, entity_required
+from crm.access import EntityRequest, View, entity_required
 from telephony import ringcentral as rc
 from telephony.history import connector as connector_services
 from telephony.history.connector import (
@@ -30,12 +32,12 @@ from telephony.history.tasks import sync_call_log_task
 MANAGE_PERMISSION = "telephony.manage_connector"
 
 
-def connector_admin_required(view):
+def connector_admin_required(view: View) -> View:
     """Signed in, linked to an entity, and allowed to manage its RingCentral connector (403 otherwise)."""
 
     @entity_required
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: EntityRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.has_perm(MANAGE_PERMISSION):
             raise PermissionDenied(
                 "Only your company's RingCentral administrators can open the connector page."
@@ -45,7 +47,13 @@ def connector_admin_required(view):
     return wrapper
 
 
-def _page(request: EntityRequest, *, settings_form=None, connect_form=None, status=200) -> HttpResponse:
+def _page(
+    request: EntityRequest,
+    *,
+    settings_form: ConnectorSettingsForm | None = None,
+    connect_form: ConnectForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     connector = connector_for(request.entity)
     context = {
         "status": connector_status(connector),
@@ -53,7 +61,7 @@ def _page(request: EntityRequest, *, settings_form=None, connect_form=None, stat
         "connect_form": connect_form or ConnectForm(),
         "nav": "connector",
     }
-    context["sync"] = context["status"].sync
+    context["sync"] = context["status"].sync  # type: ignore[attr-defined]
     return render(request, "telephony/connector.html", context, status=status)
 
 
@@ -123,7 +131,7 @@ def connector_mapping(request: EntityRequest) -> HttpResponse:
             if "auto" in request.POST:
                 changed = apply_email_matches(connector=connector, extensions=extensions)
             else:
-                choices = {k[len("ext-") :]: v for k, v in request.POST.items() if k.startswith("ext-")}
+                choices = {k[len("ext-") :]: str(v) for k, v in request.POST.items() if k.startswith("ext-")}
                 changed = save_mapping(connector=connector, extensions=extensions, choices=choices)
         except ValueError as exc:
             return HttpResponseBadRequest(str(exc))

@@ -8,7 +8,7 @@ to its Call under a row lock. A failure while applying leaves the event stored w
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
@@ -84,7 +84,7 @@ def ingest(envelope: Envelope | dict, *, subscription: Subscription) -> Outcome:
     return outcome or Outcome.STORED
 
 
-def _touch(subscription: Subscription, now) -> None:
+def _touch(subscription: Subscription, now: datetime) -> None:
     # "Last event received" is shown to the minute; rewriting the row on every event would also
     # make concurrent events of one user queue behind each other's transactions on its lock.
     if subscription.last_event_at is None or now - subscription.last_event_at > LAST_EVENT_PRECISION:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import random
 import time
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import connections
@@ -39,7 +40,7 @@ def _wanted_subscription_ids() -> set[int]:
     )
 
 
-def _ws_token(subscription_id: int):
+def _ws_token(subscription_id: int) -> rc.WsToken:
     subscription = Subscription.objects.select_related("resource").get(pk=subscription_id)
     with rc.session_for(subscription.resource) as session:
         token = rc.ws_token(session)
@@ -48,7 +49,7 @@ def _ws_token(subscription_id: int):
         return token
 
 
-def _mark(subscription_id: int, **fields) -> None:
+def _mark(subscription_id: int, **fields: Any) -> None:
     Subscription.objects.filter(pk=subscription_id).update(**fields)
     subscription = Subscription.objects.select_related("resource").filter(pk=subscription_id).first()
     if subscription is not None:

@@ -47,7 +47,7 @@ class TelephonyNotification:
     parties: tuple[PartyChange, ...]
 
 
-def _text(value, field: str, *, required: bool = False, limit: int = 200) -> str:
+def _text(value: object, field: str, *, required: bool = False, limit: int = 200) -> str:
     if value is None or value == "":
         if required:
             raise MalformedNotification(f"missing {field}")
@@ -60,7 +60,7 @@ def _text(value, field: str, *, required: bool = False, limit: int = 200) -> str
     return text
 
 
-def _endpoint(value, field: str) -> dict:
+def _endpoint(value: object, field: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -68,7 +68,7 @@ def _endpoint(value, field: str) -> dict:
     return value
 
 
-def _party(raw) -> PartyChange:
+def _party(raw: object) -> PartyChange:
     if not isinstance(raw, dict):
         raise MalformedNotification("a party must be an object")
     status = raw.get("status")
@@ -98,7 +98,7 @@ def _party(raw) -> PartyChange:
     )
 
 
-def _when(value) -> datetime | None:
+def _when(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -125,7 +125,7 @@ class Envelope:
         return "/presence" in self.event and not self.is_telephony
 
 
-def read_envelope(payload) -> Envelope:
+def read_envelope(payload: object) -> Envelope:
     """The envelope of any notification, or MalformedNotification."""
     if not isinstance(payload, dict):
         raise MalformedNotification("the notification must be a JSON object")
@@ -163,7 +163,8 @@ def read_telephony(envelope: Envelope | dict) -> TelephonyNotification:
     parties = body.get("parties")
     if not isinstance(parties, list) or not parties or len(parties) > 50:
         raise MalformedNotification("body.parties must be a non-empty list")
-    origin = body.get("origin") if isinstance(body.get("origin"), dict) else {}
+    raw_origin = body.get("origin")
+    origin: dict = raw_origin if isinstance(raw_origin, dict) else {}
     return TelephonyNotification(
         uuid=envelope.uuid,
         subscription_id=envelope.subscription_id,

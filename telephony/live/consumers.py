@@ -8,7 +8,7 @@ UNAUTHENTICATED = 4401
 
 
 class UserConsumer(AsyncWebsocketConsumer):
-    async def connect(self):
+    async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=UNAUTHENTICATED)
@@ -18,15 +18,15 @@ class UserConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # The browser only listens; actions go through normal HTTP requests (CSRF, permissions).
         return
 
-    async def push_html(self, event):
+    async def push_html(self, event: dict) -> None:
         # Groups are per user, but check anyway: a message must never reach another user's tab.
         if event.get("user_id") != self.user_id:
             return

@@ -39,7 +39,7 @@ PAUSE_AFTER_FAILURE_SECONDS = 5.0
 _paused_until = 0.0
 
 
-def _group_send(group: str, message: dict) -> None:
+def _group_send(group: str, message: HtmlPush) -> None:
     global _paused_until
     layer = get_channel_layer()
     if layer is None or time.monotonic() < _paused_until:

@@ -8,12 +8,13 @@ links them to the row by our extension and the dialled number (one call, one row
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.models import Contact, Customer, Resource
+from crm.models import Contact, Customer, Entity, Resource
 from crm.numbers import display, normalize
 from telephony import plain_errors
 from telephony import ringcentral as rc
@@ -61,7 +62,9 @@ class DialTarget:
         return self.customer.name if self.customer is not None else ""
 
 
-def dial_target(*, entity, number: str, customer: Customer | None, contact: Contact | None) -> DialTarget:
+def dial_target(
+    *, entity: Entity, number: str, customer: Customer | None, contact: Contact | None
+) -> DialTarget:
     """Read the number to dial; DialError when it cannot be dialled as written."""
     try:
         phone = normalize(number, entity.default_region)
@@ -69,7 +72,8 @@ def dial_target(*, entity, number: str, customer: Customer | None, contact: Cont
         raise DialError(" ".join(exc.messages)) from exc
     if customer is None and contact is not None:
         customer = contact.customer
-    record_numbers = (contact or customer).phone_numbers.all() if (contact or customer) else []
+    record = contact or customer
+    record_numbers = list(record.phone_numbers.all()) if record is not None else []
     stored = next((p for p in record_numbers if p.e164 == phone.e164), None)
     label = f"{stored.get_label_display()} phone" if stored else "Phone"
     return DialTarget(number=phone.e164, customer=customer, contact=contact, label=label)
@@ -234,7 +238,7 @@ def claim_dialled_call(
 def refresh_ring_out(*, call: Call) -> bool:
     """A RingOut RingCentral has not reported through events yet (e.g. events are delayed or the
     subscription is down): ask for its status and follow it. Returns whether the call changed."""
-    if not call.ring_out_id or call.telephony_session_id or not call.is_live:
+    if not call.ring_out_id or call.telephony_session_id or not call.is_live or call.resource is None:
         return False
     with rc.session_for(call.resource) as session:
         status = rc.ring_out_status(session, call.ring_out_id)
@@ -242,7 +246,7 @@ def refresh_ring_out(*, call: Call) -> bool:
     if not state or state == call.state:
         return False
     with transaction.atomic():
-        changes = {"state": state, "result": result or call.result}
+        changes: dict[str, Any] = {"state": state, "result": result or call.result}
         if state == Call.State.ON_CALL and call.answered_at is None:
             changes["answered_at"] = timezone.now()
         if state == Call.State.ENDED:

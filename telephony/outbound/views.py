@@ -1,9 +1,11 @@
 """Click-to-dial: confirm, then place the call; follow a RingOut RingCentral has not reported yet."""
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,7 +20,9 @@ from telephony.wizard import composer
 DIAL = "telephony/dial.html"
 
 
-def _record(request: EntityRequest, data, key: str, getter) -> HttpResponse:
+def _record(
+    request: EntityRequest, data: QueryDict, key: str, getter: Callable[[EntityRequest, int], Any]
+) -> Any:
     value = data.get(key, "")
     if not value:
         return None
@@ -35,7 +39,7 @@ def dial(request: EntityRequest) -> HttpResponse:
     customer = _record(request, data, "customer", get_customer_for_user)
     contact = _record(request, data, "contact", get_contact_for_user)
     resource = request.resource
-    context = {
+    context: dict[str, Any] = {
         "number": data.get("number", ""),
         "customer_id": customer.pk if customer else "",
         "contact_id": contact.pk if contact else "",

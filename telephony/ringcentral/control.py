@@ -15,7 +15,7 @@ def _party_path(telephony_session_id: str, party_id: str, action: str = "") -> s
 
 
 def _party_action(
-    session: Session, telephony_session_id: str, party_id: str, action: str, body=None
+    session: Session, telephony_session_id: str, party_id: str, action: str, body: dict | None = None
 ) -> CallParty:
     return CallParty.from_api(
         post_json(session, _party_path(telephony_session_id, party_id, action), body=body)
@@ -63,7 +63,7 @@ def drop(session: Session, *, telephony_session_id: str) -> None:
     request(session, "DELETE", f"{SESSIONS_PATH}/{telephony_session_id}")
 
 
-def _target(**kwargs) -> dict:
+def _target(**kwargs: str) -> dict:
     given = {key: value for key, value in kwargs.items() if value}
     if len(given) != 1:
         raise InvalidRequest(f"Give exactly one destination ({', '.join(kwargs)}); got {len(given)}.")

@@ -11,6 +11,8 @@ from email.utils import parsedate_to_datetime
 import requests
 from django.utils import timezone
 
+from telephony.ringcentral.types import as_list
+
 DEFAULT_RETRY_AFTER = 60.0  # RingCentral's penalty window when it does not send Retry-After
 
 
@@ -70,7 +72,7 @@ def _error_body(response: requests.Response) -> dict:
 
 def _error_detail(body: dict) -> tuple[str, str]:
     """(errorCode, message) from RingCentral's error body; OAuth errors use error/error_description."""
-    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    errors = as_list(body.get("errors"))
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     code = first.get("errorCode") or body.get("errorCode") or body.get("error") or ""
     message = first.get("message") or body.get("message") or body.get("error_description") or ""

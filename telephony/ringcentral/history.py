@@ -52,11 +52,13 @@ def call_log_pages(
     `account_level` needs an admin token (company call log); otherwise the token owner's own log.
     Give either the window (date_from and date_to) or a `start_url`.
     """
-    if not start_url and (date_from is None or date_to is None):
-        raise ValueError("call_log_pages needs date_from and date_to, or a start_url to resume from.")
-    url: str | None = start_url or call_log_url(
-        date_from=date_from, date_to=date_to, view=view, per_page=per_page, account_level=account_level
-    )
+    url: str | None = start_url
+    if not url:
+        if date_from is None or date_to is None:
+            raise ValueError("call_log_pages needs date_from and date_to, or a start_url to resume from.")
+        url = call_log_url(
+            date_from=date_from, date_to=date_to, view=view, per_page=per_page, account_level=account_level
+        )
     while url:
         try:
             body = get_json(session, url)
@@ -94,7 +96,7 @@ class RecordingStream:
     def __enter__(self) -> "RecordingStream":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

@@ -22,7 +22,7 @@ from telephony.ringcentral.errors import NotFound, RateLimited
 from telephony.ringcentral.history import RecordingStream, call_log_pages, media_url
 from telephony.ringcentral.session import Session, get_json, request, with_query
 from telephony.ringcentral.transport import same_host
-from telephony.ringcentral.types import CallEndpoint, CallLogRecord, _str, _when
+from telephony.ringcentral.types import CallEndpoint, CallLogRecord, _str, _when, as_dict, as_list
 
 MESSAGE_STORE_PATH = "/restapi/v1.0/account/~/extension/{extension_id}/message-store"
 MESSAGE_STORE_EVENT_FILTER = "/restapi/v1.0/account/~/extension/~/message-store"
@@ -88,12 +88,12 @@ class VoicemailMessage:
         attachments = [
             MessageAttachment.from_api(a) for a in data.get("attachments") or [] if isinstance(a, dict)
         ]
-        recipients = data.get("to") if isinstance(data.get("to"), list) else []
+        recipients = as_list(data.get("to"))
         return cls(
             id=_str(data.get("id")),
             type=_str(data.get("type")),
             direction=_str(data.get("direction")),
-            from_=CallEndpoint.from_api(data.get("from") if isinstance(data.get("from"), dict) else {}),
+            from_=CallEndpoint.from_api(as_dict(data.get("from"))),
             to=tuple(CallEndpoint.from_api(r) for r in recipients if isinstance(r, dict)),
             creation_time=_when(data.get("creationTime")),
             last_modified_time=_when(data.get("lastModifiedTime")),
@@ -152,9 +152,9 @@ class VoicemailNotification:
     message: VoicemailMessage
 
 
-def _int(value) -> int:
+def _int(value: object) -> int:
     try:
-        return int(value or 0)
+        return int(str(value or 0))
     except (TypeError, ValueError):
         return 0
 
@@ -189,11 +189,13 @@ def voicemail_pages(
     On HTTP 429 raises RateLimited with `resume_url` set to the refused page: wait `retry_after`
     seconds, then call again with `start_url=exc.resume_url`.
     """
-    if not start_url and date_from is None:
-        raise ValueError("voicemail_pages needs date_from, or a start_url to resume from.")
-    url: str | None = start_url or voicemail_list_url(
-        date_from=date_from, date_to=date_to, per_page=per_page, extension_id=extension_id
-    )
+    url: str | None = start_url
+    if not url:
+        if date_from is None:
+            raise ValueError("voicemail_pages needs date_from, or a start_url to resume from.")
+        url = voicemail_list_url(
+            date_from=date_from, date_to=date_to, per_page=per_page, extension_id=extension_id
+        )
     while url:
         try:
             body = get_json(session, url)
@@ -321,7 +323,7 @@ def parse_message_notification(payload: dict) -> MessageStoreNotification | Voic
 
 
 def _change(data: dict) -> MessageChange:
-    ids = data.get("newMessageIds") if isinstance(data.get("newMessageIds"), list) else []
+    ids = as_list(data.get("newMessageIds"))
     return MessageChange(
         type=_str(data.get("type")),
         new_count=_int(data.get("newCount")),

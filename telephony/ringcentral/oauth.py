@@ -12,6 +12,7 @@ import base64
 import hashlib
 import logging
 import secrets
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db import transaction
@@ -220,7 +221,7 @@ def _refresh(token: RingCentralToken) -> TokenSet:
     return tokens
 
 
-def _token_set(response, *, what: str) -> TokenSet:
+def _token_set(response: Any, *, what: str) -> TokenSet:
     tokens = TokenSet.from_api(json_body(response, what=what))
     if not tokens.access_token:
         raise RingCentralUnavailable(f"RingCentral's answer to the {what} has no access token.")

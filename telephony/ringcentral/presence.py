@@ -6,7 +6,7 @@ from telephony.ringcentral.account import all_records
 from telephony.ringcentral.errors import InvalidRequest
 from telephony.ringcentral.session import Session, get_json, post_json, request
 from telephony.ringcentral.transport import json_body
-from telephony.ringcentral.types import CallSession
+from telephony.ringcentral.types import CallSession, as_dict
 
 CALL_OUT_PATH = "/restapi/v1.0/account/~/telephony/call-out"
 ACCOUNT_PRESENCE_PATH = "/restapi/v1.0/account/~/presence"
@@ -37,7 +37,7 @@ class Presence:
 
     @classmethod
     def from_api(cls, data: dict) -> "Presence":
-        extension = data.get("extension") if isinstance(data.get("extension"), dict) else {}
+        extension = as_dict(data.get("extension"))
         sequence = data.get("sequence")
         return cls(
             extension_id=str(data.get("extensionId") or extension.get("id") or ""),

@@ -9,6 +9,7 @@ to expire it asks `oauth.fresh_token()` (the locked refresh), and when RingCentr
 import logging
 from dataclasses import dataclass
 from time import time
+from typing import Any
 from urllib.parse import urlencode
 
 from ringcentral.http.api_response import ApiResponse
@@ -58,7 +59,7 @@ class Session:
     def __enter__(self) -> "Session":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         return None
 
     def __repr__(self) -> str:
@@ -98,7 +99,7 @@ def connector_session(connector: Connector) -> Session:
 
 
 def _query(params: dict | None) -> str:
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for key, value in (params or {}).items():
         if value is None:
             continue
@@ -107,7 +108,7 @@ def _query(params: dict | None) -> str:
     return urlencode(pairs)
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if hasattr(value, "isoformat"):
@@ -142,7 +143,9 @@ def request(
         return _send(session, method, path, body=body, params=params, stream=stream, headers=headers)
 
 
-def _send(session: Session, method, path, *, body, params, stream, headers) -> ApiResponse:
+def _send(
+    session: Session, method: str, path: str, *, body: Any, params: Any, stream: bool, headers: Any
+) -> ApiResponse:
     # The SDK joins dict query params without encoding ("+00:00" would arrive as " 00:00"),
     # so the query is encoded here and the SDK gets a finished URL.
     client_request = TRANSPORT.create_request(

@@ -167,5 +167,5 @@ class TelephonyStream:
     async def __aenter__(self) -> "TelephonyStream":
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()

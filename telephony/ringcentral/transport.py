@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -44,7 +45,7 @@ def _describe(request: requests.PreparedRequest) -> str:
 class Transport(Client):
     """`ringcentral.http.Client` with pooling, timeouts and our error mapping."""
 
-    def send(self, request, *, stream: bool = False) -> ApiResponse:
+    def send(self, request: Any, *, stream: bool = False) -> ApiResponse:
         prepared = request.prepare() if isinstance(request, requests.Request) else request
         what = _describe(prepared)
         timeout = settings.RINGCENTRAL_TIMEOUT_SECONDS
@@ -71,7 +72,7 @@ class Transport(Client):
             raise error
         return ApiResponse(prepared, response)
 
-    def load_response(self, request) -> ApiResponse:  # the SDK's other entry point, kept consistent
+    def load_response(self, request: Any) -> ApiResponse:  # the SDK's other entry point, kept consistent
         return self.send(request)
 
 

@@ -8,11 +8,21 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 
-def _str(value) -> str:
+def as_dict(value: object) -> dict:
+    """A JSON object from RingCentral, or {} when the field is missing or of another shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list:
+    """A JSON array from RingCentral, or [] when the field is missing or of another shape."""
+    return value if isinstance(value, list) else []
+
+
+def _str(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _when(value) -> datetime | None:
+def _when(value: object) -> datetime | None:
     if not value:
         return None
     parsed = parse_datetime(str(value).replace("+0000", "+00:00"))
@@ -274,7 +284,7 @@ class CallLogRecord:
     @classmethod
     def from_api(cls, data: dict) -> "CallLogRecord":
         recording = data.get("recording") or {}
-        message = data.get("message") if isinstance(data.get("message"), dict) else {}
+        message = as_dict(data.get("message"))
         return cls(
             id=_str(data.get("id")),
             session_id=_str(data.get("sessionId")),

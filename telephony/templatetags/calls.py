@@ -4,12 +4,12 @@ register = template.Library()
 
 
 @register.filter
-def duration_mmss(seconds) -> str:
+def duration_mmss(seconds: object) -> str:
     """62 → "1:02"; 3725 → "1:02:05"."""
     try:
-        seconds = int(seconds)
+        whole = int(str(seconds))
     except (TypeError, ValueError):
         return ""
-    hours, rest = divmod(max(seconds, 0), 3600)
+    hours, rest = divmod(max(whole, 0), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -4,6 +4,7 @@
 from urllib.parse import urlencode
 
 from django import template
+from django.template import Context
 from django.urls import reverse
 
 from crm.numbers import display
@@ -13,11 +14,17 @@ register = template.Library()
 
 @register.inclusion_tag("telephony/_dial_link.html", takes_context=True)
 def dial_link(
-    context, number: str, *, customer_id=None, contact_id=None, text: str = "", extension: str = ""
-):
+    context: Context,
+    number: str,
+    *,
+    customer_id: int | None = None,
+    contact_id: int | None = None,
+    text: str = "",
+    extension: str = "",
+) -> dict:
     number = number or ""
     dialable = number.startswith("+") and number[1:].isdigit()
-    query = {"number": number}
+    query: dict[str, str | int] = {"number": number}
     if contact_id:
         query["contact"] = contact_id
     elif customer_id:

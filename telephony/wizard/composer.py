@@ -20,6 +20,7 @@ from telephony.live import push
 from telephony.models import Call
 from telephony.wizard import reverse_lookup
 from telephony.wizard.matching import colleague_for, record_matches
+from telephony.wizard.reverse_lookup import LookupOutcome
 
 WIZARD = "telephony/wizard.html"
 LOOKUP = "telephony/_lookup.html"
@@ -94,7 +95,9 @@ def _lookup_context(call: Call, *, full: bool) -> dict:
     return {"lookup": outcome}
 
 
-def lookup_region_context(call: Call, *, outcome=None, retrying: bool = False, oob: bool = False) -> dict:
+def lookup_region_context(
+    call: Call, *, outcome: LookupOutcome | None = None, retrying: bool = False, oob: bool = False
+) -> dict:
     """Context of the lookup region: the answer with the create-from-caller panel, or "running"."""
     if outcome is None and not retrying:
         outcome = reverse_lookup.cached_lookup(
@@ -125,7 +128,7 @@ def live_parts_html(call: Call) -> str:
     return render_to_string(f"{WIZARD}#status", context) + render_to_string(f"{WIZARD}#controls", context)
 
 
-def lookup_html(call: Call, *, outcome, retrying: bool = False) -> str:
+def lookup_html(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> str:
     """The wizard's lookup region for a call, swapped in by its id."""
     return render_to_string(LOOKUP, lookup_region_context(call, outcome=outcome, retrying=retrying, oob=True))
 
@@ -158,5 +161,5 @@ def push_closed(call: Call) -> None:
     _push(call, render_to_string(f"{WIZARD}#closed", {"call": call}))
 
 
-def push_lookup(call: Call, *, outcome, retrying: bool = False) -> None:
+def push_lookup(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> None:
     _push(call, lookup_html(call, outcome=outcome, retrying=retrying))

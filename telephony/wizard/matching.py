@@ -25,7 +25,7 @@ def colleague_for(call: Call) -> Colleague | None:
         return None
     resource = (
         Resource.objects.filter(entity_id=call.entity_id, ringcentral_extension_id=call.other_extension_id)
-        .exclude(pk=call.resource_id)
+        .exclude(pk=call.resource_id or 0)
         .first()
     )
     return Colleague(resource) if resource else None

@@ -139,7 +139,7 @@ def is_e164(number: str) -> bool:
         return False
 
 
-def _clean_text(value, limit: int = MAX_NAME_LENGTH) -> str:
+def _clean_text(value: object, limit: int = MAX_NAME_LENGTH) -> str:
     if not isinstance(value, str):
         return ""
     return " ".join(_CONTROL.sub(" ", value).split())[:limit]

@@ -93,14 +93,14 @@ def demo_callers(entity: Entity) -> list[tuple[str, str, int]]:
     owners = Counter(p.e164 for p in phones)
     callers, seen = [], set()
     for phone in phones:
-        owner = phone.customer or phone.contact
-        customer = phone.customer or phone.contact.customer
-        if phone.e164 in seen or not (customer.is_active and owner.is_active):
+        contact = phone.contact
+        customer = phone.customer or (contact.customer if contact else None)
+        if customer is None or phone.e164 in seen or not customer.is_active:
             continue
-        if owners[phone.e164] > 1 and not phone.customer:
+        if contact is not None and (not contact.is_active or owners[phone.e164] > 1):
             continue
         seen.add(phone.e164)
-        name = customer.name if phone.customer else f"{owner.first_name} {owner.last_name}"
+        name = f"{contact.first_name} {contact.last_name}" if contact else customer.name
         acme = customer.account_number == "C-1000"
         callers.append((phone.e164, name, 5 if acme else 2))
     return callers[:40]
