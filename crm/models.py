@@ -125,6 +125,9 @@ class Resource(models.Model):
     ringer_on = models.BooleanField("Phone ringer on", default=True)
     answer_on = models.CharField(max_length=5, choices=AnswerOn.choices, default=AnswerOn.PC)
     close_wizard_on_hangup = models.BooleanField("Close wizard on hang-up", default=True)
+    open_wizard_for_placed_calls = models.BooleanField(
+        "Open the wizard for calls I place from my phone", default=True
+    )
 
     objects = EntityQuerySet.as_manager()
 

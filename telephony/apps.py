@@ -15,7 +15,7 @@ class TelephonyConfig(AppConfig):
         from telephony.wizard import matching, popup
 
         _register(events.call_listeners, popup.call_changed)
-        _register(events.call_listeners, matching.match_unrung_call)
+        _register(events.call_listeners, matching.match_unpopped_call)
         _register(events.call_claimers, claim_dialled_call)
         _register(demo.demo_seeders, connect_demo.seed_demo_ringcentral)
 

@@ -216,9 +216,31 @@ class CallQuerySet(models.QuerySet):
 
 
 class Call(models.Model):
-    """One phone call: a RingCentral telephony session (live) and/or a call-log record (sync).
+    """One user's phone call: their party of a RingCentral telephony session (live) and/or its
+    call-log record (sync). Live events and the call-log sync converge on the same row through
+    (telephony_session_id, extension_id); a colleague's party of the same session is their own row.
 
-    Live events and the call-log sync converge on the same row through telephony_session_id.
+    Who owns each field, so that the same call shows the same figures before and after a sync:
+
+    - `started_at`: when the call reached the user's extension, from the first event of their
+      party (`ingest/call_state.py`). The call log's start is the session's (before an IVR or a
+      queue), so it only fills a row that never saw an event.
+    - `answered_at`: the live events only (first `Answered`/`Hold`); the log does not carry it.
+    - `ended_at`: the end of the user's party (live); the log fills it (start + duration) when
+      the end event was lost.
+    - `duration_seconds`: talk time, answer to end (live); for a call known only from the log,
+      the log's duration of a call that connected. Ring time is `ring_seconds`, derived.
+    - `state`: the live events while the call is live; the log ends a call still live in our
+      records (events lost) and corrects a "missed" whose answer event was lost.
+    - `result`: in the call log's own words ("Accepted", "Call connected", "Missed",
+      "Voicemail", "No Answer"…); the live path writes the word the log will use, and the log's
+      word is final once it arrives (`history/sync.py`).
+    - `recording_id`: the log's when it has one (live fills it first from the party's
+      recordings); an empty value never erases it.
+    - numbers, names, session id, extension, resource: the first source to know them; the other
+      only fills blanks. `customer`/`contact`/`matched_on`: the wizard or a person; the sync
+      matches only a call nobody saw. Notes and reports live in `callreports` and are never
+      touched by either path.
     """
 
     class Direction(models.TextChoices):
@@ -278,10 +300,12 @@ class Call(models.Model):
 
     class Meta:
         constraints = [
+            # One row per user's party of a session: a call transferred to a colleague, or an
+            # internal call, is a call for each of them (their own wizard, result and log record).
             models.UniqueConstraint(
-                fields=["entity", "telephony_session_id"],
+                fields=["entity", "telephony_session_id", "extension_id"],
                 condition=~Q(telephony_session_id=""),
-                name="call_unique_telephony_session",
+                name="call_unique_session_extension",
             ),
             models.UniqueConstraint(
                 fields=["entity", "call_log_id"], condition=~Q(call_log_id=""), name="call_unique_call_log_id"
@@ -303,6 +327,19 @@ class Call(models.Model):
     @property
     def is_ended(self) -> bool:
         return self.state in (self.State.ENDED, self.State.MISSED)
+
+    @property
+    def ring_seconds(self) -> int | None:
+        """How long it rang for the user: until answered, or until it ended unanswered."""
+        until = self.answered_at or (self.ended_at if self.is_ended else None)
+        if not self.party_sequences or self.started_at is None or until is None:
+            return None  # known only from the call log: its start is the session's, not the ring's
+        return max(0, int((until - self.started_at).total_seconds()))
+
+    @property
+    def talk_seconds(self) -> int | None:
+        """Answer to hang-up (the call log's duration for a connected call known only from it)."""
+        return self.duration_seconds if self.state == self.State.ENDED else None
 
     @property
     def caller_number(self) -> str:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from telephony.ingest.events import apply_notification
+from telephony.ingest.events import Outcome, apply_notification
 from telephony.ingest.notifications import read_telephony
 from telephony.models import Call
 from tests.telephony_factories import listening_resource, party_event
@@ -95,7 +95,7 @@ def test_mute_follows_the_newest_event_only(subscribed):
 def test_other_parties_do_not_change_our_call(subscribed):
     resource, subscription = subscribed
     payload = party_event(subscription, code="Setup", extension_id="99999", direction="Outbound")
-    assert apply_notification(read_telephony(payload), resource=resource) is False
+    assert apply_notification(read_telephony(payload), resource=resource) == Outcome.NOT_FOR_USER
     assert not Call.objects.exists()
 
 

@@ -30,8 +30,8 @@ def ring_out(call_status, caller_status, callee_status) -> rc.RingOutStatus:
     [
         (("InProgress", "InProgress", "InProgress"), (Call.State.DIALLING, "")),
         (("InProgress", "Success", "InProgress"), (Call.State.RINGING, "")),
-        (("Success", "Success", "Success"), (Call.State.ON_CALL, "Accepted")),
-        (("Success", "Finished", "Finished"), (Call.State.ENDED, "Accepted")),
+        (("Success", "Success", "Success"), (Call.State.ON_CALL, "Call connected")),
+        (("Success", "Finished", "Finished"), (Call.State.ENDED, "Call connected")),
         (("NoAnswer", "Finished", "NoAnswer"), (Call.State.ENDED, "No Answer")),
         (("CannotReach", "Success", "Busy"), (Call.State.ENDED, "Busy")),
         (("NoAnsweringMachine", "Success", "NoAnswer"), (Call.State.ENDED, "No Answer")),
@@ -106,7 +106,7 @@ def test_a_dialled_call_goes_dialling_ringing_connected_held_ended_on_one_row(de
         seen.append(call.state)
     assert seen == ["dialling", "ringing", "on_call", "on_hold", "on_call", "ended"]
     assert Call.objects.count() == 1
-    assert call.telephony_session_id == "s-out-1" and call.result == "Accepted"
+    assert call.telephony_session_id == "s-out-1" and call.result == "Call connected"
     assert call.customer == acme and call.direction == Call.Direction.OUTBOUND
 
 
@@ -304,7 +304,7 @@ def test_a_ring_out_without_events_follows_ringcentrals_status(simulator, alice)
     assert words(parts.select_one(".state-badge")) == "Ended"
     assert not parts.select_one(".wizard-status").has_attr("hx-get")  # polling stops
     call.refresh_from_db()
-    assert (call.state, call.result) == (Call.State.ENDED, "Accepted")
+    assert (call.state, call.result) == (Call.State.ENDED, "Call connected")
 
 
 @pytest.mark.django_db

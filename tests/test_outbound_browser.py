@@ -184,3 +184,62 @@ def test_an_outbound_call_nobody_answers_ends_as_no_answer(
     expect(page.locator("#dial-dialog .dial-question")).to_have_text(
         "Call Jane Smith at +1 514-555-0142 from your desk phone?"
     )
+
+
+def test_a_call_dialled_on_the_desk_phone_opens_the_outbound_wizard_on_the_customer(
+    live_app, logged_in_page, simulator, entity, office
+):
+    alice = connected_staff(entity, "101", display_name="Alice Martin", answer_on="phone")
+    page = logged_in_page(alice.user)
+    expect(page.locator("#phone-icon")).to_have_attribute("data-state", "listening")
+
+    # Alice dials ACME on her desk phone: Arcadium placed nothing, RingCentral's events tell.
+    placed = simulator.control.dial_from_device("101", "+12125550100")
+    expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
+    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone +1 212-555-0100")
+    expect(state(page)).to_have_text(re.compile("Dialling…|Ringing"))
+    expect(wizard(page).locator("[data-tab]", has_text="Call Report")).to_have_count(1)
+    screenshot(page, "outbound/5-dialled-on-the-desk-phone", full_page=False)
+
+    simulator.control.answer_call(placed["telephonySessionId"])  # ACME picks up
+    expect(state(page)).to_have_text("On call")
+    wizard(page).locator("textarea").fill("Desk phone: delivery date.")
+    expect(wizard(page).locator(".note-state")).to_contain_text("Saved")
+    simulator.control.hang_up(placed["telephonySessionId"], side="callee")
+    expect(wizard(page).locator(".wizard-controls")).to_contain_text("Call ended")
+    expect(wizard(page).locator(".talk-time")).to_contain_text("talked 0:")
+
+    call = Call.objects.get()
+    assert (call.customer, call.direction, call.state, call.result) == (
+        office,
+        "outbound",
+        "ended",
+        "Call connected",
+    )
+    assert call.popped_up_at is not None and call.answered_at is not None
+    page.goto(f"{live_app.url}/customers/{office.pk}/calls/")
+    expect(page.locator("body")).to_contain_text("Desk phone: delivery date.")
+    assert js_errors(page) == []
+
+
+def test_the_setting_keeps_the_wizard_closed_and_the_call_is_still_logged_on_the_account(
+    live_app, logged_in_page, simulator, entity, office
+):
+    alice = connected_staff(entity, "101", answer_on="phone")
+    page = logged_in_page(alice.user)
+    expect(page.locator("#phone-icon")).to_have_attribute("data-state", "listening")
+    page.locator("#phone-icon button").click()
+    setting = page.locator("fieldset", has_text="Open the wizard for calls I place from my phone")
+    setting.get_by_text("Off", exact=True).click()
+    expect(page.locator("#phone-panel .saved")).to_have_text("Saved.")
+    alice.refresh_from_db()
+    assert alice.open_wizard_for_placed_calls is False
+
+    placed = simulator.control.dial_from_device("101", "+15145550142")
+    simulator.control.answer_call(placed["telephonySessionId"])
+    simulator.control.hang_up(placed["telephonySessionId"], side="callee")
+    page.get_by_role("button", name="Recent calls").click()
+    expect(page.locator("#recent-calls li").first).to_contain_text("Jane Smith")
+    assert page.locator(".wizard").count() == 0
+    call = Call.objects.get()
+    assert (call.contact.full_name, call.popped_up_at) == ("Jane Smith", None)

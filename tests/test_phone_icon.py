@@ -100,7 +100,7 @@ def test_red_with_the_seed_wording_when_the_company_is_not_ready(client, entity)
     assert icon(client)["data-state"] == "not-listening"
 
 
-def test_the_settings_panel_shows_the_four_switches_and_do_not_disturb(client, listening):
+def test_the_settings_panel_shows_the_switches_and_do_not_disturb(client, listening):
     response = client.get(reverse("telephony-settings"), headers={"HX-Request": "true"})
     soup = BeautifulSoup(response.content, "html.parser")
     legends = [legend.get_text(strip=True) for legend in soup.select("legend")]
@@ -109,6 +109,7 @@ def test_the_settings_panel_shows_the_four_switches_and_do_not_disturb(client, l
         "Phone ringer",
         "Answer on",
         "Close wizard on hang-up",
+        "Open the wizard for calls I place from my phone",
         "Do Not Disturb",
     ]
     assert soup.select_one("input[name=ringcentral][value=on]").has_attr("checked")

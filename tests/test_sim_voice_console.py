@@ -48,3 +48,23 @@ def test_bad_input_is_shown_and_nothing_rings(simulator):
     soup = BeautifulSoup(response.text, "html.parser")
     assert "E.164" in soup.select_one(".error").text
     assert simulator.control.calls() == []
+
+
+def test_a_user_dials_out_from_the_desk_phone(simulator):
+    soup = page(simulator)
+    assert soup.select_one("form[action='/_sim/console/dial'] input[name=from_extension][value='101']")
+
+    form = {"from_extension": "101", "to": "+1 212 555 0100", "device": "HardPhone"}
+    dialled = requests.post(f"{simulator.url}/_sim/console/dial", data=form, timeout=10)
+    assert dialled.status_code == 200 and "Extension 101 dials" in dialled.text
+    [call] = simulator.control.calls(live=True)
+    alice, far = call["session"]["parties"]
+    assert (call["session"]["origin"]["type"], alice["direction"], alice["status"]["code"]) == (
+        "Call",
+        "Outbound",
+        "Proceeding",
+    )
+    assert alice["from"]["deviceId"] and far["to"]["phoneNumber"] == "+12125550100"
+
+    unknown = requests.post(f"{simulator.url}/_sim/console/dial", data={**form, "to": "12"}, timeout=10)
+    assert "E.164" in unknown.text and len(simulator.control.calls(live=True)) == 1

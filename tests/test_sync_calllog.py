@@ -309,3 +309,57 @@ def test_two_workers_at_once_one_runs_the_other_is_told_busy(entity, simulator_s
 
     assert sorted(results) == ["busy", "ok"]
     assert Call.objects.filter(entity=entity).count() == 1
+
+
+def test_the_log_fills_what_live_missed_corrects_its_own_fields_and_never_flips_back(
+    connector, acme, entity, simulator
+):
+    from crm.models import Resource
+    from telephony.ingest.events import Outcome, apply_notification
+    from telephony.ingest.notifications import read_telephony
+    from tests.telephony_factories import SubscriptionFactory, party_event
+
+    resource = Resource.objects.get(entity=entity, ringcentral_extension_id=ALICE_EXTENSION_ID)
+    subscription = SubscriptionFactory(connector=connector, resource=resource)
+    reached = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+
+    def event(sequence: int, code: str, seconds: int) -> Outcome:
+        payload = party_event(
+            subscription,
+            session="s-owned-1",
+            code=code,
+            sequence=sequence,
+            extension_id=ALICE_EXTENSION_ID,
+            at=reached + timedelta(seconds=seconds),
+        )
+        return apply_notification(read_telephony(payload), resource=resource)
+
+    for step in ((2, "Setup", 0), (3, "Proceeding", 1), (4, "Answered", 9)):
+        assert event(*step) == Outcome.APPLIED  # the hang-up event is lost for now
+    # RingCentral's log: the session began 20 s before it reached Alice (an IVR), 89 s long.
+    record = add_record(
+        simulator,
+        number="+12125550100",
+        telephony_session_id="s-owned-1",
+        started=reached - timedelta(seconds=20),
+        duration=89,
+        recorded=True,
+    )
+
+    assert run(connector).counts.updated == 1
+    call = Call.objects.get()
+    assert call.started_at == reached  # when it reached the extension: the live path's
+    assert call.answered_at == reached + timedelta(seconds=9)
+    assert call.ended_at == reached + timedelta(seconds=69)  # filled from the log (start + duration)
+    assert (call.state, call.result, call.call_log_id) == ("ended", "Accepted", record["id"])
+    assert call.recording_id == record["recording_id"]
+    assert (call.ring_seconds, call.talk_seconds, call.duration_seconds) == (9, 60, 60)
+    assert call.customer == acme
+    owned = [getattr(call, f) for f in ("started_at", "ended_at", "duration_seconds", "state", "result")]
+
+    event(5, "Disconnected", 69)  # the lost event arrives late: what the log settled does not move
+    assert run(connector).counts.unchanged == 1
+    call.refresh_from_db()
+    assert [
+        getattr(call, f) for f in ("started_at", "ended_at", "duration_seconds", "state", "result")
+    ] == owned

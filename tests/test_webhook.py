@@ -238,3 +238,25 @@ def test_a_presence_event_that_cannot_be_applied_is_kept_and_still_answered_200(
     stored = CallEvent.objects.get(uuid="presence-1")
     assert "presence handling broke" in stored.error
     assert events.retry_unprocessed_events() == 0
+
+
+def test_it_tells_someone_elses_party_apart_from_a_stale_event(client, subscribed, caplog):
+    _, subscription = subscribed
+    token = subscription.connector.verification_token
+    caller_side = party_event(subscription, code="Setup", sequence=1, extension_id="", direction="Outbound")
+    caller_side["body"]["parties"][0].pop("extensionId")  # the PSTN side carries no extensionId
+    colleague = party_event(subscription, code="Setup", sequence=2, extension_id="62000999")
+    answered = party_event(subscription, code="Answered", sequence=4)
+    late_ring = party_event(subscription, code="Proceeding", sequence=3)
+
+    with caplog.at_level("INFO", logger="telephony.ingest.webhooks"):
+        answers = [
+            post(client, p, token).json()["status"] for p in (caller_side, colleague, answered, late_ring)
+        ]
+        again = post(client, answered, token).json()["status"]
+
+    assert answers == ["not_for_user", "not_for_user", "applied", "stale"]
+    assert again == "duplicate"
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(caller_side["uuid"] in m and "not_for_user" in m for m in logged)
+    assert any(late_ring["uuid"] in m and "stale" in m for m in logged)

@@ -9,7 +9,7 @@ ON_OFF = [("on", "On"), ("off", "Off")]
 
 
 class PhoneSettingsForm(forms.Form):
-    """The four switches of the header's settings panel, as On/Off choices (the seed's wording)."""
+    """The switches of the header's settings panel, as On/Off choices (the seed's wording)."""
 
     ringcentral = forms.ChoiceField(
         label="RingCentral",
@@ -36,6 +36,14 @@ class PhoneSettingsForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="On: the call wizard closes when you hang up. Off: you close it yourself.",
     )
+    placed_calls = forms.ChoiceField(
+        label="Open the wizard for calls I place from my phone",
+        choices=ON_OFF,
+        widget=forms.RadioSelect,
+        required=False,  # a form posted without it (an older page) keeps the setting
+        help_text="On: a call you dial on your desk phone or in the RingCentral app opens the wizard "
+        "on the customer you called, for notes and the call report.",
+    )
 
     @classmethod
     def for_resource(cls, resource: Resource, data: Mapping[str, Any] | None = None) -> "PhoneSettingsForm":
@@ -47,6 +55,7 @@ class PhoneSettingsForm(forms.Form):
             "ringer": on(resource.ringer_on),
             "answer_on": resource.answer_on,
             "close_on_hangup": on(resource.close_wizard_on_hangup),
+            "placed_calls": on(resource.open_wizard_for_placed_calls),
         }
         return cls(data=data, initial=initial)
 
@@ -56,3 +65,5 @@ class PhoneSettingsForm(forms.Form):
         resource.ringer_on = data["ringer"] == "on"
         resource.answer_on = data["answer_on"]
         resource.close_wizard_on_hangup = data["close_on_hangup"] == "on"
+        if data.get("placed_calls"):
+            resource.open_wizard_for_placed_calls = data["placed_calls"] == "on"

@@ -79,7 +79,13 @@ def phone_settings(request: EntityRequest) -> HttpResponse:
         if form.is_valid():
             form.apply_to(resource)
             resource.save(
-                update_fields=["ringcentral_on", "ringer_on", "answer_on", "close_wizard_on_hangup"]
+                update_fields=[
+                    "ringcentral_on",
+                    "ringer_on",
+                    "answer_on",
+                    "close_wizard_on_hangup",
+                    "open_wizard_for_placed_calls",
+                ]
             )
             status.phone_status_changed(resource)
             if not request.htmx:

@@ -48,11 +48,12 @@ PER_PAGE = 1000
 STALE_CLAIM = timedelta(minutes=10)
 MAX_WAIT_SECONDS = 300.0
 MISSED_RESULTS = {"Missed", "Voicemail", "Rejected", "Hang Up", "Abandoned"}
-# The fields a call-log record decides; live-only fields (party ids, mute, sequences) are left alone.
+NOT_CONNECTED = MISSED_RESULTS | {"No Answer", "Busy", "Declined", "Failed", "Blocked", "Stopped"}
+# What the call log may write on a row (see `Call` for who owns each field). Everything else
+# (answer time, party ids, mute, sequences, notes, reports) is the live path's or a person's.
 SYNCED_FIELDS = [
     "call_log_id",
     "session_id",
-    "direction",
     "state",
     "from_number",
     "from_name",
@@ -66,6 +67,21 @@ SYNCED_FIELDS = [
     "result",
     "recording_id",
 ]
+# Filled from the log only while empty: the live events saw them first-hand (start = when the
+# call reached the user's extension; the log's start is the session's, e.g. before an IVR).
+FILLED_FIELDS = [
+    "session_id",
+    "from_number",
+    "from_name",
+    "to_number",
+    "to_name",
+    "extension_id",
+    "started_at",
+    "ended_at",
+]
+# The log's word is final: its result, its recording (an empty value never erases ours).
+LOG_FIELDS = ["call_log_id", "result", "recording_id"]
+READ_FIELDS = ["answered_at", "popped_up_at"]
 MATCH_FIELDS = ["customer_id", "contact_id", "matched_on"]
 
 
@@ -190,7 +206,8 @@ def record_values(record: rc.CallLogRecord, matcher: Matcher) -> dict:
         "resource_id": matcher.resource_id(extension_id),
         "started_at": started,
         "ended_at": started + timedelta(seconds=record.duration) if started else None,
-        "duration_seconds": max(0, record.duration),
+        # Talk time: what RingCentral logs as the duration of a call that connected; none otherwise.
+        "duration_seconds": max(0, record.duration) if record.result not in NOT_CONNECTED else None,
         "result": record.result[:40],
         "recording_id": record.recording_id[:40],
     }
@@ -200,10 +217,18 @@ def _other_number(values: dict) -> str:
     return values["from_number"] if values["direction"] == Call.Direction.INBOUND else values["to_number"]
 
 
+def _session_key(record: rc.CallLogRecord) -> tuple[str, str] | None:
+    """A record is one user's party of a session (RingCentral logs a session once per extension)."""
+    if not record.telephony_session_id:
+        return None
+    mine = record.to if record.direction == "Inbound" else record.from_
+    return record.telephony_session_id, (record.extension_id or mine.extension_id)[:32]
+
+
 def _unique_records(records: list[rc.CallLogRecord]) -> list[rc.CallLogRecord]:
     seen_ids, seen_sessions, unique = set(), set(), []
     for record in records:
-        session = record.telephony_session_id
+        session = _session_key(record)
         if not record.id or record.id in seen_ids or (session and session in seen_sessions):
             continue
         seen_ids.add(record.id)
@@ -235,11 +260,11 @@ def _existing(entity: Entity, records: list[rc.CallLogRecord]) -> tuple[dict, di
         Q(call_log_id__in=ids) | Q(telephony_session_id__in=sessions)
     )
     by_id, by_session = {}, {}
-    for row in rows.values("pk", "telephony_session_id", *SYNCED_FIELDS, *MATCH_FIELDS):
+    for row in rows.values("pk", "telephony_session_id", *SYNCED_FIELDS, *READ_FIELDS, *MATCH_FIELDS):
         if row["call_log_id"]:
             by_id[row["call_log_id"]] = row
         if row["telephony_session_id"]:
-            by_session[row["telephony_session_id"]] = row
+            by_session[row["telephony_session_id"], row["extension_id"]] = row
     return by_id, by_session
 
 
@@ -250,7 +275,9 @@ def _upsert(entity: Entity, records: list[rc.CallLogRecord], matcher: Matcher) -
     now = timezone.now()
     for record in records:
         values = record_values(record, matcher)
-        row = by_id.get(record.id) or by_session.get(record.telephony_session_id or "\0")
+        key = _session_key(record)
+        # A row made before its extension was known (e.g. by hand) converges on the session alone.
+        row = by_id.get(record.id) or by_session.get(key) or (key and by_session.get((key[0], "")))
         if row is None:
             customer_id, contact_id, matched_on = matcher.match(_other_number(values))
             values.update(
@@ -324,15 +351,26 @@ def _current(row: dict) -> dict:
 
 
 def _changes(row: dict, values: dict, matcher: Matcher) -> dict:
-    changes = {k: v for k, v in values.items() if k in SYNCED_FIELDS and row[k] != v}
-    if values["resource_id"] is None and row["resource_id"] is not None:
-        changes.pop("resource_id", None)  # an unmapped extension does not erase a known resource
-    if row["customer_id"] is None and row["contact_id"] is None:
-        # A match the live wizard (or a person) made is kept; only unmatched rows are matched here.
+    """What a call-log record changes on a row we have: it fills what the live events did not
+    see and corrects what the log is the authority on, so a second run, or a late live event
+    after it, changes nothing back. Notes and reports are not on this row; a match a person or
+    the wizard made is kept."""
+    changes = {k: values[k] for k in FILLED_FIELDS if row[k] in (None, "") and values[k] not in (None, "")}
+    changes.update({k: values[k] for k in LOG_FIELDS if values[k] and row[k] != values[k]})
+    if row["resource_id"] is None and values["resource_id"] is not None:
+        changes["resource_id"] = values["resource_id"]
+    if row["state"] in Call.LIVE_STATES or (row["answered_at"] is None and row["state"] != values["state"]):
+        changes["state"] = values["state"]  # it is over (events were lost), or it was answered after all
+    if row["duration_seconds"] is None:
+        ended = changes.get("ended_at", row["ended_at"])
+        talk = (ended - row["answered_at"]).total_seconds() if row["answered_at"] and ended else None
+        changes["duration_seconds"] = max(0, int(talk)) if talk is not None else values["duration_seconds"]
+    if row["customer_id"] is None and row["contact_id"] is None and row["popped_up_at"] is None:
+        # Only a call nobody saw is matched here: a wizard's choice (or "none of these") stays.
         customer_id, contact_id, matched_on = matcher.match(_other_number(values))
         if customer_id is not None:
             changes.update(customer_id=customer_id, contact_id=contact_id, matched_on=matched_on)
-    return changes
+    return {k: v for k, v in changes.items() if row[k] != v}
 
 
 # -- the run -----------------------------------------------------------------------------------

@@ -28,10 +28,12 @@ from telephony.models import Call, CallEvent, Subscription
 
 logger = logging.getLogger(__name__)
 
-# Called inside the transaction that changed a call: (call, rang_first_time). Listeners defer
-# whatever leaves the process (pushes, tasks) with transaction.on_commit. The call wizard
-# registers itself here (TelephonyConfig.ready) so this module does not depend on rendering.
-call_listeners: list[Callable[[Call, bool], None]] = []
+# Called inside the transaction that changed a call, under its row lock, with the call as it is
+# now. Listeners decide from the call itself (e.g. "live and not popped up yet"), never from
+# which event came first, and defer whatever leaves the process (pushes, tasks) with
+# transaction.on_commit. The call wizard registers itself here (TelephonyConfig.ready) so this
+# module does not depend on rendering.
+call_listeners: list[Callable[[Call], None]] = []
 # Asked, under the ingest transaction, before a new Call row is made for a session we have not
 # seen: a claimer may return an existing row that is this call (click-to-dial registers one).
 CallClaimer = Callable[..., Call | None]
@@ -41,7 +43,8 @@ LAST_EVENT_PRECISION = timedelta(minutes=1)
 
 class Outcome(StrEnum):
     APPLIED = "applied"
-    STALE = "stale"
+    STALE = "stale"  # our party's event, but it tells nothing new (older than what we know, twice)
+    NOT_FOR_USER = "not_for_user"  # no party of this user: the caller, an IVR leg, a colleague
     DUPLICATE = "duplicate"
     STORED = "stored"  # kept in the inbox: not a telephony event, or applying failed (retried later)
 
@@ -94,7 +97,7 @@ def _touch(subscription: Subscription, now: datetime) -> None:
 
 def _apply_stored(event: CallEvent, notification: TelephonyNotification, resource: Resource) -> Outcome:
     try:
-        changed = apply_notification(notification, resource=resource)
+        outcome = apply_notification(notification, resource=resource)
     except Exception as exc:  # the event stays in the inbox with its error and is retried
         logger.exception("Could not apply RingCentral event %s", event.uuid)
         CallEvent.objects.filter(pk=event.pk).update(
@@ -103,7 +106,7 @@ def _apply_stored(event: CallEvent, notification: TelephonyNotification, resourc
         return Outcome.STORED
     if event.processed_at is None or event.error:  # a retry of an event whose first attempt failed
         CallEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error="")
-    return Outcome.APPLIED if changed else Outcome.STALE
+    return outcome
 
 
 def _apply_presence(event: CallEvent, payload: dict, subscription: Subscription) -> None:
@@ -134,11 +137,14 @@ def retry_unprocessed_events(*, limit: int = 500) -> int:
             )
             continue
         outcome = _apply_stored(event, read_telephony(event.payload), subscription.resource)
-        applied += outcome in (Outcome.APPLIED, Outcome.STALE)
+        applied += outcome != Outcome.STORED
     return applied
 
 
 def _ours(party: PartyChange, resource: Resource, notification: TelephonyNotification) -> bool:
+    # Only the user's own party says what the call is for them. Left out on purpose: the PSTN
+    # side (no extensionId), IVR and queue legs and colleagues' parties (their extensionId), and,
+    # inside our party, park, standAlone, rcc and mobilePickupData (notifications.py does not read them).
     extension_id = resource.ringcentral_extension_id or notification.owner_id
     return bool(party.extension_id) and party.extension_id == extension_id
 
@@ -147,7 +153,11 @@ def _lock_call(
     resource: Resource, notification: TelephonyNotification, party: PartyChange
 ) -> tuple[Call, bool]:
     calls = Call.objects.select_for_update()
-    key = {"entity": resource.entity, "telephony_session_id": notification.telephony_session_id}
+    key = {
+        "entity": resource.entity,
+        "telephony_session_id": notification.telephony_session_id,
+        "extension_id": party.extension_id,
+    }
     call = calls.filter(**key).first()
     if call is not None:
         return call, False
@@ -168,7 +178,6 @@ def _lock_call(
                 from_name=party.from_name,
                 to_number=party.to_number,
                 to_name=party.to_name,
-                extension_id=party.extension_id,
                 other_extension_id=party.from_extension_id if inbound else party.to_extension_id,
                 started_at=notification.event_time or timezone.now(),
             )
@@ -177,32 +186,31 @@ def _lock_call(
         return calls.get(**key), False
 
 
-def apply_notification(notification: TelephonyNotification, *, resource: Resource) -> bool:
-    """Apply our resource's party changes to the call; returns whether anything changed."""
+def apply_notification(notification: TelephonyNotification, *, resource: Resource) -> Outcome:
+    """Apply our resource's party changes to the call: APPLIED when the call changed, STALE when
+    nothing was new, NOT_FOR_USER when no party of the notification is the resource's."""
     ours = [p for p in notification.parties if _ours(p, resource, notification)]
     if not ours:
-        return False
+        return Outcome.NOT_FOR_USER
     at = notification.event_time or timezone.now()
     with transaction.atomic():
         call, created = _lock_call(resource, notification, ours[0])
-        was_ringing = call.state == Call.State.RINGING and not created
-        changed = False
+        changed = created
         for party in ours:
             changed |= apply_party_change(call, party, notification.sequence, at)
         if not changed:
-            return False
+            return Outcome.STALE
         call.session_id = call.session_id or notification.session_id
         call.resource = call.resource or resource
         call.save()
-        rang_first_time = call.state == Call.State.RINGING and not was_ringing and call.answered_at is None
-        _notify(call, rang_first_time)
-    return True
+        _notify(call)
+    return Outcome.APPLIED
 
 
-def _notify(call: Call, rang_first_time: bool) -> None:
+def _notify(call: Call) -> None:
     for listener in call_listeners:
         try:
             with transaction.atomic():  # a failing listener rolls back its own writes, not the call's
-                listener(call, rang_first_time)
+                listener(call)
         except Exception:
             logger.exception("A call listener failed for call %s", call.pk)

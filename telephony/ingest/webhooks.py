@@ -12,6 +12,7 @@ from telephony.ingest import events
 from telephony.ingest.notifications import MalformedNotification, read_envelope
 
 logger = logging.getLogger(__name__)
+NOT_APPLIED = {events.Outcome.STALE, events.Outcome.NOT_FOR_USER, events.Outcome.DUPLICATE}
 
 
 def _verification_token(request: HttpRequest) -> str:
@@ -63,4 +64,8 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
     except MalformedNotification as exc:
         logger.warning("Rejected a malformed RingCentral notification: %s", exc)
         return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
+    if outcome in NOT_APPLIED:
+        # Said apart on purpose: "not_for_user" is someone else's party (caller, IVR, colleague),
+        # "stale" is our party's event that told nothing new (late or repeated).
+        logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
     return JsonResponse({"status": outcome.value})

@@ -86,7 +86,7 @@ def ring_out_outcome(status: rc.RingOutStatus) -> tuple[str, str]:
     call, callee, caller = status.call_status, status.callee_status, status.caller_status
     if call == "Success":
         ended = callee == "Finished" or caller == "Finished"
-        return (Call.State.ENDED if ended else Call.State.ON_CALL), "Accepted"
+        return (Call.State.ENDED if ended else Call.State.ON_CALL), "Call connected"  # the call log's word
     if call == "InProgress" or (not call and callee in ("", "InProgress")):
         return (Call.State.RINGING if caller == "Success" else Call.State.DIALLING), ""
     for leg in (callee, caller, call):
@@ -167,8 +167,12 @@ def place_call(*, resource: Resource, target: DialTarget) -> Call:
     except DialError:
         call.delete()
         raise
+    shown_before = call.popped_up_at
     call = _record_dialled(call, session_id=session_id, party_id=party_id, ring_out_id=ring_out_id)
-    composer.push_popup(call)
+    if call.popped_up_at != shown_before:  # its first events popped it already: show the record
+        composer.push_chosen(call)
+    else:
+        composer.push_popup(call)
     return call
 
 
@@ -178,7 +182,9 @@ def _record_dialled(call: Call, *, session_id: str, party_id: str, ring_out_id: 
         call.ring_out_id = ring_out_id
         call.party_id = call.party_id or party_id
         if session_id and not call.telephony_session_id:
-            other = Call.objects.filter(entity_id=call.entity_id, telephony_session_id=session_id).first()
+            other = Call.objects.filter(
+                entity_id=call.entity_id, telephony_session_id=session_id, extension_id=call.extension_id
+            ).first()
             if other is not None:  # its events came first and made their own row: keep that one
                 return _adopt(other, dialled=call)
             call.telephony_session_id = session_id
@@ -188,6 +194,7 @@ def _record_dialled(call: Call, *, session_id: str, party_id: str, ring_out_id: 
 
 def _adopt(row: Call, *, dialled: Call) -> Call:
     row.customer, row.contact, row.matched_on = dialled.customer, dialled.contact, dialled.matched_on
+    # Its events may have popped it already (a call placed from the phone pops): then it keeps that time.
     row.popped_up_at = row.popped_up_at or dialled.popped_up_at
     row.ring_out_id = dialled.ring_out_id
     dialled.delete()

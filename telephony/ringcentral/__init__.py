@@ -101,6 +101,7 @@ from telephony.ringcentral.types import (
     TokenSet,
     WsToken,
 )
+from telephony.ringcentral.webphone import SipInfo, sip_provision
 
 __all__ = [
     "MESSAGE_STORE_EVENT_FILTER",
@@ -141,6 +142,7 @@ __all__ = [
     "RingCentralUnavailable",
     "RingOutStatus",
     "Session",
+    "SipInfo",
     "SubscriptionInfo",
     "TelephonyStream",
     "TokenSet",
@@ -182,6 +184,7 @@ __all__ = [
     "session_for",
     "set_dnd_status",
     "set_muted",
+    "sip_provision",
     "transfer",
     "unhold",
     "update_subscription",

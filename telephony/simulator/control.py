@@ -2,16 +2,18 @@
 
 Used by the tests and by humans in a shell. Each simulator app contributes its methods through a
 mixin: `platform.control.PlatformControl` (reset, apps, faults, rate limits, call-log
-generation) and `voice.control.VoiceControl` (place calls, advance them, read deliveries).
+generation), `voice.control.VoiceControl` (place calls, advance them, read deliveries) and
+`webphone.control.WebPhoneControl` (registrations, SIP dialogs, what the far end hears).
 """
 
 import requests
 
 from telephony.simulator.platform.control import PlatformControl
 from telephony.simulator.voice.control import VoiceControl
+from telephony.simulator.webphone.control import WebPhoneControl
 
 
-class SimulatorControl(PlatformControl, VoiceControl):
+class SimulatorControl(PlatformControl, VoiceControl, WebPhoneControl):
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

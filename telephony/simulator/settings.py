@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "channels",
     "telephony.simulator.platform",
     "telephony.simulator.voice",
+    "telephony.simulator.webphone",
 ]
 MIDDLEWARE = [
     "telephony.simulator.platform.middleware.FaultInjectionMiddleware",
@@ -66,6 +67,9 @@ SIM_AUTH_CODE_TTL = int(os.environ.get("SIM_AUTH_CODE_TTL", "60"))
 SIM_WS_TOKEN_TTL = int(os.environ.get("SIM_WS_TOKEN_TTL", "60"))
 # Seconds an already used refresh token still returns its successor (RingCentral: ~10); 0 = strict.
 SIM_REFRESH_GRACE = int(os.environ.get("SIM_REFRESH_GRACE", "0"))
+# host:port of the SIP WebSocket over TLS (`__main__` sets it to the port it serves); sip-provision
+# hands it out as `outboundProxy`.
+SIM_SIP_PROXY = os.environ.get("SIM_SIP_PROXY", "127.0.0.1:8002")
 SIM_RATE_LIMITS_ENABLED = os.environ.get("SIM_RATE_LIMITS", "1") == "1"
 
 LOGGING = {

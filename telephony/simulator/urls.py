@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("telephony.simulator.platform.urls")),
+    path("", include("telephony.simulator.webphone.urls")),
     path("", include("telephony.simulator.voice.urls")),
 ]
 

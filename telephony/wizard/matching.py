@@ -32,10 +32,11 @@ def colleague_for(call: Call) -> Colleague | None:
 
 
 def record_matches(call: Call) -> list[CallerMatch]:
-    """The records whose number the caller called from (inbound calls only)."""
-    if call.direction != Call.Direction.INBOUND or not call.from_number:
+    """The records of the other side's number: the number that called in, or the one the user
+    dialled (from Arcadium, the desk phone or the RingCentral app): one lookup either way."""
+    if not call.caller_number:
         return []
-    return find_callers(call.entity, call.from_number)
+    return find_callers(call.entity, call.caller_number)
 
 
 def apply_match(call: Call, match: CallerMatch) -> None:
@@ -61,13 +62,14 @@ def choose_match(*, call: Call, kind: str, pk: int) -> bool:
     return True
 
 
-def match_unrung_call(call: Call, rang_first_time: bool) -> None:
-    """ingest call listener: a call that never rang here (Do Not Disturb sent it straight to
-    voicemail) pops no wizard, but its caller is still matched so recent calls and the account's
-    history show who it was."""
-    if call.direction != Call.Direction.INBOUND or call.popped_up_at is not None or not call.is_ended:
+def match_unpopped_call(call: Call) -> None:
+    """ingest call listener: a call that pops no wizard is still logged on the account it is
+    with, so recent calls and the account's history show who it was: an inbound call once over
+    (it never rang here, or was over before we heard of it), a call the user placed from their
+    phone at once (their setting may keep the wizard closed)."""
+    if call.popped_up_at is not None or call.customer_id or call.contact_id or call.other_extension_id:
         return
-    if call.customer_id or call.contact_id or call.other_extension_id:
+    if call.direction == Call.Direction.INBOUND and not call.is_ended:
         return
     matches = record_matches(call)
     if len(matches) == 1:

@@ -1,9 +1,13 @@
-"""The incoming-call wizard: who is calling, popped in every tab of the staff member it rings for.
+"""The call wizard's ingest listener: it pops once per call, and keeps it current afterwards.
 
-On the first ringing event of an inbound call for a listening resource the caller's number is
-matched (`crm.phones.find_callers`: customers first, then contacts) and the whole wizard is
-pushed; every later change pushes only the parts that change (status, buttons), so what the user
-is typing in the notes or the tab they are on is never replaced.
+A call pops as soon as any event of it reaches us while it is live, whatever that first event
+is (ringing if not answered yet, on call if it already was); a call already over when we first
+hear of it pops nothing (it still lands in recent calls and history, matched by
+`matching.match_unpopped_call`). `Call.popped_up_at`, written under the call's row lock, makes
+it exactly once. Inbound calls pop for a listening user; calls the user places from the desk
+phone or the RingCentral app pop the outbound wizard when their setting asks for it (a call
+dialled in Arcadium was shown when it was dialled). Every later change pushes only the parts
+that change (status, buttons), so what the user is typing or the tab they are on stays.
 """
 
 from django.db import transaction
@@ -20,18 +24,28 @@ def _listening(call: Call) -> bool:
     return resource is not None and resource.ringcentral_enabled and resource.ringcentral_on
 
 
-def call_changed(call: Call, rang_first_time: bool) -> None:
-    """ingest call listener: pop the wizard on the first ring, then keep it current."""
+def _pops(call: Call) -> bool:
+    resource = call.resource
+    if resource is None or call.popped_up_at is not None or not call.is_live or not _listening(call):
+        return False
+    if call.direction == Call.Direction.INBOUND:
+        return True
+    # Placed from the user's own phone: a colleague's extension is no one to take notes on.
+    return resource.open_wizard_for_placed_calls and not call.other_extension_id
+
+
+def call_changed(call: Call) -> None:
+    """ingest call listener: pop the wizard on the first event of a live call, then keep it current."""
     if call.resource is None:
         return
-    if rang_first_time and call.direction == Call.Direction.INBOUND and _listening(call):
+    if _pops(call):
         pop_up(call)
     elif call.popped_up_at is not None:
         composer.push_live_parts(call)
 
 
 def pop_up(call: Call) -> None:
-    """Match the caller, remember the match on the call, push the wizard to the user's tabs."""
+    """Match the other side, remember the match on the call, push the wizard to the user's tabs."""
     matches = [] if colleague_for(call) else record_matches(call)
     # Ingest already runs listeners under a savepoint: no second one here, just a transaction if alone.
     with transaction.atomic(savepoint=False):

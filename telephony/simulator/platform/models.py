@@ -99,7 +99,7 @@ class App(models.Model):
     permissions = models.CharField(
         max_length=500,
         default="ReadAccounts ReadCallLog EditCallLog ReadCallRecording CallControl WebhookSubscriptions "
-        "ReadPresence RingOut TelephonySessions WebSocket ReadMessages",
+        "ReadPresence RingOut TelephonySessions VoipCalling WebSocket ReadMessages",
     )
     allow_dev_redirects = models.BooleanField(default=True)
 

@@ -32,6 +32,19 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
+# Called after every change of a call with (call, session, new events), in the thread that made it
+# (the web-phone side fills it: it rings, cancels and hangs up browser phones). Must not block.
+call_listeners: list[Callable[[Call, CallSession, list], None]] = []
+
+
+def _tell_listeners(call: Call, session: CallSession, events: list) -> None:
+    for listener in list(call_listeners):
+        try:
+            listener(call, session, events)
+        except Exception:
+            log.exception("call listener %r failed", listener)
+
+
 class CallRequestError(ValueError):
     """Bad input to the control API (unknown extension, conflicting options)."""
 
@@ -64,6 +77,7 @@ def act(telephony_session_id: str, action: Callable[[CallSession], object], *, a
 def _publish(call: Call, session: CallSession, before: tuple[int, int]) -> None:
     events, parties = before
     delivery.publish_call_events(session=session, events=session.events[events:])
+    _tell_listeners(call, session, session.events[events:])
     _after_change(call, session, new_parties=session.parties[parties:])
 
 
@@ -115,6 +129,7 @@ def _create(session: CallSession, *, kind: str, options: dict) -> Call:
         options=options,
     )
     delivery.publish_call_events(session=session, events=list(session.events))
+    _tell_listeners(call, session, list(session.events))
     return call
 
 
@@ -143,6 +158,11 @@ def find_extension(number_or_id: str, *, account: Account | None = None) -> Exte
 def _endpoint(extension: Extension) -> Endpoint:
     number = extension.phone_number or extension.account.main_number
     return Endpoint(phone_number=number, name=extension.name, extension_id=extension.id)
+
+
+def extension_endpoint(number_or_id: str) -> Endpoint:
+    """A seeded user as a call's endpoint (for transfers and forwards to them)."""
+    return _endpoint(find_extension(number_or_id))
 
 
 def _check_timing(*, answer_after, hangup_after, ring_timeout, missed) -> dict:
@@ -256,7 +276,8 @@ def place_outbound_call(
     options: dict | None = None,
     from_device_id: str = "",
 ) -> Call:
-    """The user calls a PSTN number (call-out, RingOut): the far end rings until answered by control."""
+    """The user calls a PSTN number (call-out, RingOut, a web phone's INVITE): the far end rings
+    until answered by control. `from_device_id`: the user's device that placed it."""
     session = CallSession.new(account_id=extension.account_id, origin_type=origin_type)
     source = _endpoint(extension)
     source.device_id = from_device_id
@@ -265,6 +286,36 @@ def place_outbound_call(
     if knobs.get("outbound_answer_after") > 0:
         options.setdefault("answer_after", knobs.get("outbound_answer_after"))
     call = _create(session, kind=kind, options=options)
+    _start_timers(call)
+    return call
+
+
+def place_call_from_device(
+    *,
+    from_extension: str,
+    to_number: str,
+    device: str = "HardPhone",
+    answer_after: float | None = None,
+    hangup_after: float | None = None,
+    ring_timeout: float | None = None,
+) -> Call:
+    """The user dials a PSTN number on a device of theirs (desk phone, the RingCentral app), not
+    through the API: origin `Call`, the user's party Outbound from that device."""
+    extension = find_extension(from_extension)
+    if not to_number or not str(to_number).startswith("+") or not str(to_number)[1:].isdigit():
+        raise CallRequestError("to must be an E.164 number such as +12125550100")
+    found = Device.objects.filter(extension=extension, type=device).first()
+    if found is None:
+        raise CallRequestError(f"extension {extension.extension_number} has no {device} device")
+    options = _check_timing(
+        answer_after=answer_after, hangup_after=hangup_after, ring_timeout=ring_timeout, missed=False
+    )
+    options.update(record=False, missed=False, voicemail=False, device=found.id)
+    session = CallSession.new(account_id=extension.account_id)
+    caller = _endpoint(extension)
+    caller.device_id = found.id
+    session.start_outbound(caller=caller, callee=Endpoint(phone_number=str(to_number)))
+    call = _create(session, kind="outbound", options=options)
     _start_timers(call)
     return call
 
@@ -362,14 +413,14 @@ def party_hang_up(telephony_session_id: str, party_id: str) -> Party:
 
 
 def answer_on_device(
-    telephony_session_id: str, party_id: str | None, device_type: str = "HardPhone"
+    telephony_session_id: str, party_id: str | None, device_type: str = "HardPhone", *, device_id: str = ""
 ) -> Party:
-    """The user picks up on a device of theirs (desk phone by default), as a person would."""
+    """The user picks up on a device of theirs (desk phone by default, or exactly `device_id`)."""
 
     def answer(session: CallSession) -> Party:
         party = session.party(party_id) if party_id else _ringing_party(session)
-        device = ""
-        if party.extension_id:
+        device = device_id
+        if party.extension_id and not device:
             found = Device.objects.filter(extension_id=party.extension_id, type=device_type).first()
             found = found or Device.objects.filter(extension_id=party.extension_id).first()
             device = found.id if found else ""

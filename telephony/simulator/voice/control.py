@@ -43,6 +43,17 @@ class VoiceControl:
             {"from_extension": str(from_extension), "to_extension": str(to_extension), **timing},
         )
 
+    def dial_from_device(
+        self, from_extension: str, to_number: str, *, device: str = "HardPhone", **timing: float
+    ) -> dict:
+        """User `from_extension` dials `to_number` on their desk phone (`device="SoftPhone"`: the
+        RingCentral app), not through Arcadium. The far end rings until `answer_call` (or
+        `answer_after`); `hangup_after` S after the answer the far end hangs up."""
+        return self._post(
+            "/_sim/calls/outbound",
+            {"from_extension": str(from_extension), "to": to_number, "device": device, **timing},
+        )
+
     def calls(self, *, live: bool = False) -> list[dict]:
         return self._get("/_sim/calls", **({"live": "1"} if live else {}))["calls"]
 
@@ -91,6 +102,12 @@ class VoiceControl:
     def ring_timeout(self, telephony_session_id: str, *, party_id: str = "") -> dict:
         """Advance time: ringing ends now (missed call, or voicemail if the call asked for it)."""
         return self._call_action(telephony_session_id, "timeout", party_id=party_id)
+
+    def forward_call(self, telephony_session_id: str, to_extension: str, *, party_id: str = "") -> dict:
+        """The user forwards the still ringing call to a colleague."""
+        return self._call_action(
+            telephony_session_id, "forward", to_extension=str(to_extension), party_id=party_id
+        )
 
     def drop_call(self, telephony_session_id: str) -> dict:
         return self._call_action(telephony_session_id, "drop")

@@ -23,6 +23,8 @@ DEFAULTS = {
     "ws_recovery_buffer": 100,
     "default_expires_in": 604800,
     "max_subscriptions": 30,
+    # Longest SIP registration granted to a web phone (it re-registers 3 s before the end).
+    "sip_expires": int(os.environ.get("SIM_SIP_EXPIRES", "60")),
 }
 values = dict(DEFAULTS)
 

@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("_sim/calls", views_sim.calls_collection, name="sim-calls"),
     path("_sim/calls/internal", views_sim.internal_call, name="sim-calls-internal"),
+    path("_sim/calls/outbound", views_sim.outbound_call, name="sim-calls-outbound"),
     path("_sim/calls/<str:telephony_session_id>", views_sim.call_detail, name="sim-call"),
     path("_sim/calls/<str:telephony_session_id>/<str:action>", views_sim.call_action, name="sim-call-action"),
     path("_sim/subscriptions", views_sim.subscription_list, name="sim-sim-subscriptions"),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("_sim/voice/reset", views_sim.voice_reset, name="sim-voice-reset"),
     path("_sim/console", views_console.console, name="sim-console"),
     path("_sim/console/ring", views_console.ring, name="sim-console-ring"),
+    path("_sim/console/dial", views_console.dial, name="sim-console-dial"),
     path(
         "_sim/console/calls/<str:telephony_session_id>/<str:action>",
         views_console.act,

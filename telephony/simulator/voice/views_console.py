@@ -2,11 +2,13 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from telephony.simulator.platform.models import Extension, Message
+from telephony.simulator.webphone.registrar import registrar
 
 from . import calls
 from .machine import CallControlError, CallSession
@@ -35,6 +37,8 @@ def console(request):
         "voicemails": Message.objects.select_related("extension")[:10],
         "deliveries": Delivery.objects.select_related("subscription").order_by("-id")[:15],
         "subscriptions": Subscription.objects.visible(),
+        "web_phones": registrar.all(),
+        "sip_proxy": settings.SIM_SIP_PROXY,
         "error": request.GET.get("error", ""),
         "notice": request.GET.get("notice", ""),
     }
@@ -59,6 +63,25 @@ def ring(request):
     except (calls.CallRequestError, ValueError) as exc:
         return _back(error=str(exc))
     return _back(notice=f"Ringing extension {form.get('to_extension')}: {call.telephony_session_id}")
+
+
+@csrf_exempt
+@require_POST
+def dial(request):
+    """A user dials a number on their desk phone or in the RingCentral app (not through an app)."""
+    form = request.POST
+    try:
+        call = calls.place_call_from_device(
+            from_extension=form.get("from_extension", ""),
+            to_number=form.get("to", "").strip().replace(" ", ""),
+            device=form.get("device", "HardPhone"),
+            answer_after=_float_or_none(form.get("answer_after", "")),
+        )
+    except (calls.CallRequestError, ValueError) as exc:
+        return _back(error=str(exc))
+    return _back(
+        notice=f"Extension {form.get('from_extension')} dials {form.get('to')}: {call.telephony_session_id}"
+    )
 
 
 @csrf_exempt

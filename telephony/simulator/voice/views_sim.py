@@ -103,6 +103,23 @@ def internal_call(request, body):
     return JsonResponse(call_json(call), status=201)
 
 
+@control
+@require_POST
+def outbound_call(request, body):
+    """A user dials a number from their desk phone (or `device`: SoftPhone for the app)."""
+    if not body.get("from_extension") or not body.get("to"):
+        raise calls.CallRequestError("from_extension and to are required")
+    call = calls.place_call_from_device(
+        from_extension=str(body["from_extension"]),
+        to_number=str(body["to"]).strip(),
+        device=str(body.get("device", "HardPhone")),
+        answer_after=body.get("answer_after"),
+        hangup_after=body.get("hangup_after"),
+        ring_timeout=body.get("ring_timeout"),
+    )
+    return JsonResponse(call_json(call), status=201)
+
+
 def _call(telephony_session_id: str) -> Call:
     call = Call.objects.filter(pk=telephony_session_id).first()
     if call is None:
@@ -150,9 +167,13 @@ def call_action(request, body, telephony_session_id, action):
         calls.ring_timeout(telephony_session_id, target)
     elif action == "drop":
         calls.act(telephony_session_id, lambda s: s.drop())
+    elif action == "forward":
+        # The user sends the still ringing call on to a colleague from their phone.
+        target = calls.extension_endpoint(str(body.get("to_extension", "")))
+        calls.act(telephony_session_id, lambda s: s.forward(party_id or _callee(s).id, target=target))
     else:
         raise calls.CallRequestError(
-            f"unknown action {action!r}: answer, decline, transfer, hangup, hold, unhold, timeout, drop"
+            f"unknown action {action!r}: answer, decline, transfer, forward, hangup, hold, unhold, timeout, drop"
         )
     return JsonResponse(call_json(_call(telephony_session_id)))
 

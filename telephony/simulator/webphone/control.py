@@ -1,0 +1,17 @@
+class WebPhoneControl:
+    """Control methods for the web-phone side (composed into `SimulatorControl`)."""
+
+    def sip_registrations(self) -> list[dict]:
+        """Live registrations: extensionId, instanceId, deviceId, authorizationId, expiresIn, connected."""
+        return self._get("/_sim/webphone/registrations")["registrations"]
+
+    def sip_dialogs(self) -> list[dict]:
+        """SIP dialogs with browsers: callId, telephonySessionId, partyId, deviceId, direction,
+        state (ringing | answered | ended), held."""
+        return self._get("/_sim/webphone/dialogs")["dialogs"]
+
+    def webphone_media(self, telephony_session_id: str) -> dict:
+        """What the far end of the call's web-phone leg hears and sends: connection, held,
+        packetsReceived, bytesSent, framesReceived, pcmBytesReceived, level (RMS 0-1, last
+        0.5 s), tone1kHz and tone700Hz (energy at those frequencies, last 0.5 s)."""
+        return self._get(f"/_sim/webphone/calls/{telephony_session_id}/media")
