@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('telephony', '0005_outbound_calls_and_presence'),
+        ('telephony', '0006_call_unique_session_extension'),
     ]
 
     operations = [
