@@ -18,7 +18,7 @@ RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 # Static files are collected at build time (whitenoise serves them); the keys here exist only
 # for this step, settings refuse to start without real ones when DEBUG is off.
-RUN DEBUG=0 SECRET_KEY=collectstatic-only \
+RUN DEBUG=0 SECRET_KEY=collectstatic-only RINGCENTRAL_SERVER_URL=https://platform.ringcentral.com \
     FIELD_ENCRYPTION_KEY=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
     python manage.py collectstatic --noinput -v0 \
  && useradd --system --home /app arcadium \

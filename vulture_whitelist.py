@@ -13,3 +13,5 @@ text_data  # noqa: B018, F821
 signum  # noqa: B018, F821
 # Context managers' __exit__(*exc_info).
 exc_info  # noqa: B018, F821
+# django-axes calls AXES_LOCKOUT_CALLABLE(request, original_response, credentials).
+original_response  # noqa: B018, F821

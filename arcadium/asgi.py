@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels behind session auth and an
-Origin check against ALLOWED_HOSTS."""
+"""ASGI entry point: HTTP through the body limits into Django, websockets through Channels behind
+session auth and an Origin check against ALLOWED_HOSTS."""
 
 import os
 
@@ -12,11 +12,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from arcadium import daphne_limits  # noqa: E402
+from arcadium.limits import BodyLimitMiddleware  # noqa: E402
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
+
+daphne_limits.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -5,9 +5,11 @@ layer, background work inside the web process and the built-in RingCentral simul
 DATABASE_URL / REDIS_URL switches to PostgreSQL, the Redis channel layer and a Celery worker.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from arcadium.env import env_bool, env_float, env_int, env_list, env_secret, env_str
@@ -37,7 +39,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django admin, split by company for anyone but superusers (arcadium/admin_site.py).
+    "arcadium.admin_site.ArcadiumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +51,9 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
+    "arcadium.audit",
     "crm",
     "telephony",
     "callreports",
@@ -63,9 +69,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.CurrentEntityMiddleware",
     "telephony.connect.middleware.RingCentralAuthorizationMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by the login form into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out user or address is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 FORM_RENDERER = "arcadium.forms.FormRenderer"  # labels without a trailing colon, everywhere
@@ -86,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "crm.context_processors.current_entity",
                 "telephony.connect.context_processors.phone",
             ],
@@ -220,8 +236,69 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# RingCentral. Development and tests point at the built-in simulator (its own process and port).
-RINGCENTRAL_SERVER_URL = env_str("RINGCENTRAL_SERVER_URL", "http://127.0.0.1:8001")
+RINGCENTRAL_FORM_TARGETS = [
+    "https://platform.ringcentral.com",
+    "https://platform.devtest.ringcentral.com",
+    *(["http://127.0.0.1:*", "http://localhost:*"] if DEBUG or TESTING else []),
+]
+_rc_origin = env_str("RINGCENTRAL_SERVER_URL").rstrip("/")
+if _rc_origin.startswith(("https://", "http://")) and _rc_origin not in RINGCENTRAL_FORM_TARGETS:
+    RINGCENTRAL_FORM_TARGETS.append("/".join(_rc_origin.split("/")[:3]))
+
+# Content-Security-Policy (django-csp): scripts only from here or carrying this response's nonce,
+# no inline handlers, no eval; styles likewise (htmx's indicator style gets the nonce too).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # Signing in ends in a redirect to RingCentral's login when RingCentral is ticked, and
+        # browsers hold a form's whole redirect chain to form-action: name RingCentral's origins.
+        "form-action": ["'self'", *RINGCENTRAL_FORM_TARGETS],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Open sockets re-check their session this often (sign-out, deactivation and password changes
+# close them at once; this catches expiry and sessions removed behind Django's back).
+LIVE_SESSION_CHECK_SECONDS = env_int("LIVE_SESSION_CHECK_SECONDS", 30)
+
+# Request bodies: refused with 413 at the door (arcadium/limits.py, arcadium/daphne_limits.py).
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+WEBHOOK_BODY_MAX_BYTES = env_int("WEBHOOK_BODY_MAX_BYTES", 1024 * 1024)
+WEBHOOK_BODY_PATHS = ["/telephony/webhook/"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures a user is locked out, and so is
+# an address, for AXES_COOLOFF_MINUTES; the lockout page says when to retry. Admins unlock in
+# /admin/axes/ or with `manage.py axes_reset_username <name>`.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "arcadium.login_throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind the proxy daphne's --proxy-headers puts the client's address in REMOTE_ADDR.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# RingCentral. Development and tests point at the built-in simulator (its own process and port);
+# production must name an HTTPS server: guessing would send the client secret over plain HTTP.
+RINGCENTRAL_SERVER_URL = env_str("RINGCENTRAL_SERVER_URL", "http://127.0.0.1:8001" if DEBUG else "")
+if not RINGCENTRAL_SERVER_URL:
+    raise ImproperlyConfigured(
+        "RINGCENTRAL_SERVER_URL is required when DEBUG is off (e.g. https://platform.ringcentral.com)."
+    )
+if not (DEBUG or TESTING) and not RINGCENTRAL_SERVER_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        f"RINGCENTRAL_SERVER_URL must be an https:// URL when DEBUG is off; got {RINGCENTRAL_SERVER_URL!r}."
+    )
+RINGCENTRAL_SIMULATOR_OFFERED = DEBUG or TESTING
 RINGCENTRAL_TIMEOUT_SECONDS = env_float("RINGCENTRAL_TIMEOUT_SECONDS", 10.0)
 # The public base URL RingCentral delivers webhooks to (empty: WebSocket delivery via the listener).
 ARCADIUM_PUBLIC_URL = env_str("ARCADIUM_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "")
@@ -253,5 +330,6 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
         "celery": {"level": "WARNING"},  # "Task … succeeded" for every in-process task
         "django.channels.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

@@ -6,6 +6,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("arcadium.audit.urls")),
+    path("", include("telephony.staff.urls")),
     path("", include("telephony.urls")),
     path("", include("telephony.history.urls")),
     path("", include("callreports.urls")),

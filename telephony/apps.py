@@ -11,6 +11,7 @@ class TelephonyConfig(AppConfig):
         from telephony.connect import demo as connect_demo
         from telephony.connect import signals  # noqa: F401  (the resource checkbox)
         from telephony.ingest import events
+        from telephony.live import sessions  # noqa: F401  (sessions that end close their sockets)
         from telephony.outbound.dialling import claim_dialled_call
         from telephony.wizard import matching, popup
 

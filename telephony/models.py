@@ -17,9 +17,11 @@ SANDBOX_SERVER = "https://platform.devtest.ringcentral.com"
 
 def server_url_choices() -> list[tuple[str, str]]:
     choices = [(PRODUCTION_SERVER, "RingCentral (production)"), (SANDBOX_SERVER, "RingCentral sandbox")]
-    simulator = settings.RINGCENTRAL_SERVER_URL
-    if simulator not in {PRODUCTION_SERVER, SANDBOX_SERVER}:
-        choices.append((simulator, f"Built-in simulator ({simulator})"))
+    configured = settings.RINGCENTRAL_SERVER_URL
+    if configured not in {PRODUCTION_SERVER, SANDBOX_SERVER}:
+        # Only development and tests run the simulator; production names its own HTTPS server.
+        label = "Built-in simulator" if settings.RINGCENTRAL_SIMULATOR_OFFERED else "Configured server"
+        choices.append((configured, f"{label} ({configured})"))
     return choices
 
 

@@ -9,7 +9,8 @@
 
 Fixtures: `browser` (one Chromium per test module), `page` (a fresh context per test, 1280x800),
 `logged_in_page` (a factory: each call opens a new context and signs a user in, so one test can
-hold several users' tabs). `js_errors(page)` lists uncaught page errors. A failing browser test
+hold several users' tabs). `js_errors(page)` lists uncaught page errors and Content-Security-Policy
+violations (`csp_violations(page)` only the latter). A failing browser test
 leaves a screenshot of every page it opened in test-artifacts/failures/.
 
 While Playwright's sync API runs, an asyncio event loop is *running* in the test's thread (inside
@@ -58,13 +59,26 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
 
 
 def js_errors(page) -> list[str]:
-    """Uncaught JavaScript errors the page raised so far."""
+    """Uncaught JavaScript errors and Content-Security-Policy violations the page had so far."""
     return list(getattr(page, "_arcadium_js_errors", []))
+
+
+def csp_violations(page) -> list[str]:
+    """Content-Security-Policy violations Chromium reported on the page so far."""
+    return [error for error in js_errors(page) if "Content Security Policy" in error]
+
+
+def _console(page, message) -> None:
+    # Chromium reports every CSP refusal (inline script, handler, style, eval, connect) as a
+    # console error; counting them as page errors makes every browser test a CSP test too.
+    if message.type == "error" and "Content Security Policy" in message.text:
+        page._arcadium_js_errors.append(f"CSP: {message.text}")
 
 
 def _watch(page):
     page._arcadium_js_errors = []
     page.on("pageerror", lambda error: page._arcadium_js_errors.append(str(error)))
+    page.on("console", lambda message: _console(page, message))
     return page
 
 

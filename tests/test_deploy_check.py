@@ -24,6 +24,7 @@ def production_env(tmp_path) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEY": FERNET_KEY,
         "ALLOWED_HOSTS": "arcadium.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://arcadium.example.com",
+        "RINGCENTRAL_SERVER_URL": "https://platform.ringcentral.com",
     }
 
 
@@ -113,6 +114,44 @@ def test_manage_py_outside_a_checkout_refuses_without_secrets(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_it_refuses_to_start_without_a_ringcentral_server(production_env):
+    del production_env["RINGCENTRAL_SERVER_URL"]
+    result = manage(production_env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: RINGCENTRAL_SERVER_URL is required when DEBUG is off" in result.stderr
+
+
+def test_it_refuses_a_plain_http_ringcentral_server(production_env):
+    production_env["RINGCENTRAL_SERVER_URL"] = "http://127.0.0.1:8001"
+    result = manage(production_env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: RINGCENTRAL_SERVER_URL must be an https:// URL" in result.stderr
+
+
+def test_development_still_defaults_to_the_simulator(production_env):
+    del production_env["RINGCENTRAL_SERVER_URL"]
+    production_env["DEBUG"] = "1"
+    result = manage(
+        production_env,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.RINGCENTRAL_SERVER_URL)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8001"
+
+
+def test_production_does_not_offer_the_simulator_as_a_server(production_env):
+    production_env["RINGCENTRAL_SERVER_URL"] = "https://rc-gateway.example.com"
+    code = (
+        "from telephony.models import server_url_choices; print([label for _, label in server_url_choices()])"
+    )
+    result = manage(production_env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert "simulator" not in result.stdout.lower()
+    assert "https://rc-gateway.example.com" in result.stdout
 
 
 @pytest.mark.parametrize("value", ["ten", "nan", "-1", "inf"])

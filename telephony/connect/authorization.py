@@ -11,12 +11,14 @@ from collections.abc import Mapping
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
+from django.db.models import Q
 
+from arcadium.audit.services import Action, record
 from crm.models import Resource
 from telephony import ringcentral as rc
 from telephony.connect import subscriptions
 from telephony.connect.tasks import ensure_subscription_task
-from telephony.models import Connector
+from telephony.models import Connector, RingCentralToken
 
 SESSION_KEY = "ringcentral_oauth"
 DECLINED_KEY = "ringcentral_declined"
@@ -24,9 +26,14 @@ STATE_TTL_SECONDS = 600
 
 
 class AuthorizationFailed(Exception):
-    def __init__(self, message: str, *, next_url: str = "") -> None:
+    """`pauses_redirect`: stop sending this session to RingCentral automatically (it would bounce
+    the user straight back). A stray or forged callback link only explains itself: it must not
+    switch anything off for the session that happens to open it."""
+
+    def __init__(self, message: str, *, next_url: str = "", pauses_redirect: bool = True) -> None:
         super().__init__(message)
         self.next_url = next_url
+        self.pauses_redirect = pauses_redirect
 
 
 def _connector(resource: Resource) -> Connector:
@@ -63,7 +70,9 @@ def _claim_state(session: SessionBase, state: str, resource: Resource) -> dict:
     entry = pending.pop(state, None) if state else None
     session[SESSION_KEY] = pending  # the state is single-use, whatever happens next
     if entry is None or entry.get("resource") != resource.pk:
-        raise AuthorizationFailed("This RingCentral sign-in link is not valid any more. Please try again.")
+        raise AuthorizationFailed(
+            "This RingCentral sign-in link is not valid any more. Please try again.", pauses_redirect=False
+        )
     if entry.get("created", 0) <= time.time() - STATE_TTL_SECONDS:
         raise AuthorizationFailed(
             "The RingCentral sign-in took too long. Please try again.", next_url=entry["next"]
@@ -90,7 +99,9 @@ def complete(
     connector = _connector(resource)
     try:
         tokens = rc.exchange_code(connector, code=code, verifier=entry["verifier"], redirect_uri=redirect_uri)
-        token = rc.save_tokens(connector=connector, resource=resource, token_set=tokens)
+        token = _store_if_expected(
+            connector=connector, resource=resource, tokens=tokens, next_url=entry["next"]
+        )
         if not subscriptions.resource_authorized(resource=resource, token=token):
             transaction.on_commit(lambda: ensure_subscription_task.delay(resource.pk))
     except rc.RingCentralError as exc:
@@ -98,6 +109,58 @@ def complete(
             f"RingCentral authorization failed: {exc.message}", next_url=entry["next"]
         ) from exc
     return entry["next"]
+
+
+def _store_if_expected(
+    *, connector: Connector, resource: Resource, tokens: rc.TokenSet, next_url: str
+) -> RingCentralToken:
+    """Store the tokens only if they belong to the extension this resource may link; otherwise
+    revoke them at RingCentral, keep nothing, and say which extension is which."""
+    with transaction.atomic():
+        token = rc.save_tokens(connector=connector, resource=resource, token_set=tokens)
+        with rc.session_for(resource) as session:
+            extension = rc.current_extension(session)
+        refusal = linking_refusal(connector=connector, resource=resource, extension=extension)
+        if refusal is None:
+            return token
+        rc.revoke(token)
+        transaction.set_rollback(True)  # the stored token (and any overwrite of an older one) goes
+    record(action=Action.LINK_REFUSED, actor=resource.user, entity_id=resource.entity_id, summary=refusal)
+    raise AuthorizationFailed(refusal, next_url=next_url)
+
+
+def linking_refusal(*, connector: Connector, resource: Resource, extension: rc.Extension) -> str | None:
+    """Why `resource` may not link the RingCentral `extension` (None when it may): it must be the
+    extension mapped to the resource, or, when none is, one of the company's own account that no
+    colleague holds."""
+    signed_in = f"extension {extension.extension_number or extension.id}"
+    if extension.name:
+        signed_in += f" ({extension.name})"
+    expected = resource.ringcentral_extension_number or resource.ringcentral_extension_id
+    wants = f"extension {expected}" if expected else "an extension of your own"
+    advice = (
+        f"Nothing was saved: sign in again with {wants}, or ask your administrator to change the mapping."
+    )
+    held = Q(ringcentral_extension_id=extension.id)
+    if extension.extension_number:
+        held |= Q(ringcentral_extension_number=extension.extension_number, ringcentral_extension_id="")
+    holder = Resource.objects.filter(held, entity_id=resource.entity_id).exclude(pk=resource.pk).first()
+    if holder is not None:
+        return (
+            f"You signed in to RingCentral as {signed_in}, which your company has given to "
+            f"{holder.display_name}; your company expects you to use {wants}. {advice}"
+        )
+    if expected and not (
+        extension.id == resource.ringcentral_extension_id
+        or (not resource.ringcentral_extension_id and extension.extension_number == expected)
+    ):
+        return f"You signed in to RingCentral as {signed_in}, but your company expects you to use {wants}. {advice}"
+    if not expected and connector.account_id and extension.account_id not in ("", connector.account_id):
+        return (
+            f"You signed in to RingCentral as {signed_in} of another RingCentral account; your company "
+            f"expects you to use an extension of its own account. {advice}"
+        )
+    return None
 
 
 def needs_authorization(resource: Resource | None) -> bool:

@@ -53,6 +53,9 @@ def oauth_callback(request: EntityRequest) -> HttpResponse:
             redirect_uri=_callback_url(request),
         )
     except authorization.AuthorizationFailed as exc:
+        if not exc.pauses_redirect:
+            # A stray or forged link: say so on its own page and change nothing for the session.
+            return render(request, "telephony/oauth_link_invalid.html", {"message": str(exc)}, status=400)
         # Stop the automatic redirect for this session (it would bounce the user straight back);
         # the red icon offers "Authorize" when they are ready.
         request.session[authorization.DECLINED_KEY] = True

@@ -5,12 +5,12 @@ token stay on the server."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from arcadium.audit.services import Action, record
 from crm.access import EntityRequest, entity_required
 from telephony import ringcentral as rc
 from telephony.models import Call, Connector
@@ -44,8 +44,19 @@ def recording_availability(*, call: Call, user: Any, connected: bool | None = No
     return Availability(True)
 
 
-def _unavailable(reason: str, status: int) -> HttpResponse:
-    return HttpResponse(f"Recording unavailable: {reason}", status=status, content_type="text/plain")
+def _unavailable(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    # A person who opens the link directly gets the app's page with the reason; the player only
+    # looks at the status.
+    return render(request, "telephony/recording_unavailable.html", {"reason": reason}, status=status)
+
+
+def _is_audio(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower().startswith("audio/")
+
+
+def _starts_playback(range_header: str | None) -> bool:
+    """A request from the start (not a seek): the one that counts as playing or downloading."""
+    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
 
 
 @entity_required
@@ -56,10 +67,10 @@ def recording_audio(request: EntityRequest, pk: int) -> HttpResponseBase:
     availability = recording_availability(call=call, user=request.user)
     if not availability.playable:
         if not call.recording_id:
-            return _unavailable(availability.reason, 404)
+            return _unavailable(request, availability.reason, 404)
         if not request.user.has_perm(LISTEN_PERMISSION):
-            raise PermissionDenied(availability.reason)
-        return _unavailable(availability.reason, 409)
+            return _unavailable(request, availability.reason, 403)
+        return _unavailable(request, availability.reason, 409)
     connector = Connector.objects.get(entity_id=call.entity_id)
     try:
         with rc.connector_session(connector) as session:
@@ -67,11 +78,22 @@ def recording_audio(request: EntityRequest, pk: int) -> HttpResponseBase:
                 session, call.recording_id, range_header=request.headers.get("Range")
             )
     except rc.NotFound:
-        return _unavailable("RingCentral no longer has this recording (deleted or expired).", 404)
+        return _unavailable(request, "RingCentral no longer has this recording (deleted or expired).", 404)
     except rc.InvalidRequest as exc:
-        return _unavailable(exc.message, 416 if exc.status == 416 else 502)
+        return _unavailable(request, exc.message, 416 if exc.status == 416 else 502)
     except rc.RingCentralError as exc:
-        return _unavailable(exc.message, 502)
+        return _unavailable(request, exc.message, 502)
+    if not _is_audio(stream.content_type):
+        # Only audio goes to the browser under our origin: anything else could be HTML or script.
+        stream.close()
+        return _unavailable(request, "RingCentral did not answer with audio. Please try again later.", 502)
+    if _starts_playback(request.headers.get("Range")):
+        record(
+            action=Action.RECORDING_PLAYED,
+            request=request,
+            summary=f"Played or downloaded the recording of call {call.pk}",
+            data={"call_id": call.pk},
+        )
     response = StreamingHttpResponse(
         stream.iter_content(), status=stream.status, content_type=stream.content_type
     )

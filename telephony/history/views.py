@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from arcadium.audit.services import Action, record
 from crm.access import EntityRequest, View, entity_required
 from telephony import ringcentral as rc
 from telephony.history import connector as connector_services
@@ -79,6 +80,13 @@ def connector_settings(request: EntityRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, settings_form=form, status=400)
     form.save()
+    # Field names only: secrets never go into the audit log.
+    record(
+        action=Action.CONNECTOR_CHANGED,
+        request=request,
+        summary=f"Connector settings changed: {', '.join(form.changed_data) or 'nothing'}",
+        data={"fields": form.changed_data},
+    )
     messages.success(request, "Connector settings saved.")
     return redirect("telephony-connector")
 
@@ -97,6 +105,7 @@ def connector_connect(request: EntityRequest) -> HttpResponse:
     except ConnectFailed as exc:
         messages.error(request, f"RingCentral could not be connected: {exc}")
         return redirect("telephony-connector")
+    record(action=Action.CONNECTED, request=request, summary="RingCentral connected")
     messages.success(request, "RingCentral is connected. Call history syncs every 5 minutes.")
     transaction.on_commit(lambda: sync_call_log_task.delay(connector.pk, request.user.pk))
     return redirect("telephony-connector")
@@ -106,6 +115,9 @@ def connector_connect(request: EntityRequest) -> HttpResponse:
 @require_POST
 def connector_disconnect(request: EntityRequest) -> HttpResponse:
     stopped = connector_services.connector_disconnect(connector=connector_for(request.entity))
+    record(
+        action=Action.DISCONNECTED, request=request, summary=f"RingCentral disconnected ({stopped} user(s))"
+    )
     messages.success(
         request,
         f"RingCentral is disconnected: sync stopped and {stopped} user(s) stopped listening. They keep "
@@ -135,6 +147,13 @@ def connector_mapping(request: EntityRequest) -> HttpResponse:
                 changed = save_mapping(connector=connector, extensions=extensions, choices=choices)
         except ValueError as exc:
             return HttpResponseBadRequest(str(exc))
+        if changed:
+            how = "matched by email" if "auto" in request.POST else "set by hand"
+            record(
+                action=Action.EXTENSION_MAPPED,
+                request=request,
+                summary=f"Extension mapping {how}: {changed} change(s)",
+            )
         if not request.htmx:
             messages.success(request, f"Extension mapping saved ({changed} change(s)).")
             return redirect("telephony-connector")

@@ -1,18 +1,22 @@
 """The webhook door into events.ingest(): RingCentral POSTs notifications here."""
 
-import json
 import logging
+import re
 import secrets
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from arcadium import safe_json
 from telephony.ingest import events
 from telephony.ingest.notifications import MalformedNotification, read_envelope
 
 logger = logging.getLogger(__name__)
 NOT_APPLIED = {events.Outcome.STALE, events.Outcome.NOT_FOR_USER, events.Outcome.DUPLICATE}
+
+# What a validation token can be that we are willing to echo back in a response header.
+ECHOABLE_TOKEN = re.compile(r"[!-~]{1,256}")
 
 
 def _verification_token(request: HttpRequest) -> str:
@@ -26,7 +30,7 @@ def _is_handshake(request: HttpRequest) -> bool:
     if not request.headers.get("Validation-Token") or request.headers.get("Verification-Token"):
         return False
     try:
-        payload = json.loads(request.body or b"null")
+        payload = safe_json.loads(request.body or b"null")
     except ValueError:
         return True
     return not (isinstance(payload, dict) and "uuid" in payload)
@@ -39,13 +43,21 @@ def _handshake(token: str) -> HttpResponse:
     return response
 
 
+def _token_matches(given: str, expected: str) -> bool:
+    # compare_digest refuses non-ASCII str (TypeError): compare bytes, whatever a client sent.
+    return secrets.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
 @csrf_exempt
 @require_POST
 def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
     if _is_handshake(request):
-        return _handshake(request.headers["Validation-Token"])
+        token = request.headers["Validation-Token"]
+        if not ECHOABLE_TOKEN.fullmatch(token):
+            return JsonResponse({"error": "invalid Validation-Token"}, status=400)
+        return _handshake(token)
     try:
-        envelope = read_envelope(json.loads(request.body))
+        envelope = read_envelope(safe_json.loads(request.body))
     except (ValueError, MalformedNotification) as exc:
         logger.warning("Rejected a malformed RingCentral webhook: %s", exc)
         return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
@@ -54,7 +66,7 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
     if subscription is None:
         logger.info("Ignored a notification for unknown subscription %s", subscription_id)
         return JsonResponse({"status": "ignored"})
-    if not secrets.compare_digest(_verification_token(request), subscription.connector.verification_token):
+    if not _token_matches(_verification_token(request), subscription.connector.verification_token):
         logger.warning(
             "Refused a webhook with a wrong verification token for subscription %s", subscription_id
         )

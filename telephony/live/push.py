@@ -27,6 +27,18 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+class SessionCheck(TypedDict):
+    type: str  # "session.check" → UserConsumer.session_check
+    user_id: int
+
+
+def sessions_changed(*, user_id: int) -> None:
+    """Every open socket of the user re-checks its own session now (sign-out, deactivation, a new
+    password, a deleted session) and closes if that session no longer signs the user in."""
+    message: SessionCheck = {"type": "session.check", "user_id": user_id}
+    transaction.on_commit(lambda: _group_send(user_group(user_id), message))
+
+
 def send_html(*, user_id: int, html: str) -> None:
     """Send HTML fragments (top-level elements with ids, swapped out-of-band) to every tab of a user."""
     message: HtmlPush = {"type": "push.html", "user_id": user_id, "html": html}
@@ -39,7 +51,7 @@ PAUSE_AFTER_FAILURE_SECONDS = 5.0
 _paused_until = 0.0
 
 
-def _group_send(group: str, message: HtmlPush) -> None:
+def _group_send(group: str, message: HtmlPush | SessionCheck) -> None:
     global _paused_until
     layer = get_channel_layer()
     if layer is None or time.monotonic() < _paused_until:

@@ -1,0 +1,58 @@
+"""Whether a socket's session still signs its user in, and the signals that make sockets ask.
+
+A socket is opened with a session cookie; that session can end while the socket stays open:
+sign-out (the session is deleted), an administrator deleting it, expiry, the user deactivated or
+given a new password (Django's session auth hash no longer matches). On each of those the user's
+sockets are told to re-check (`push.sessions_changed`); expiry and anything done behind Django's
+back are caught by the consumer's periodic check.
+"""
+
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.models import Session
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.utils.crypto import constant_time_compare
+
+from telephony.live import push
+
+
+def session_signs_in(*, session_key: str | None, user_id: int) -> bool:
+    """True while the session exists, has not expired, belongs to this active user and carries
+    the user's current auth hash (a changed password ends it)."""
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    data = store.load()  # {} when missing or expired
+    if str(data.get(SESSION_KEY, "")) != str(user_id):
+        return False
+    user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    return constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
+@receiver(post_delete, sender=Session, dispatch_uid="live-session-deleted")
+def _session_deleted(sender: Any, instance: Session, **kwargs: Any) -> None:
+    user_id = instance.get_decoded().get(SESSION_KEY)
+    if user_id is not None:
+        push.sessions_changed(user_id=int(user_id))
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="live-user-before")
+def _remember_sign_in_state(sender: Any, instance: Any, **kwargs: Any) -> None:
+    stored = sender._default_manager.filter(pk=instance.pk).values("is_active", "password").first()
+    instance._live_sign_in_state = (stored["is_active"], stored["password"]) if stored else None
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="live-user-changed")
+def _user_changed(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    # Only a deactivation or a new password ends sessions; other saves (a sign-in's last_login,
+    # a name) change nothing for open sockets.
+    before = getattr(instance, "_live_sign_in_state", None)
+    if created or before is None or before == (instance.is_active, instance.password):
+        return
+    push.sessions_changed(user_id=instance.pk)
