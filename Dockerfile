@@ -26,4 +26,4 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only RINGCENTRAL_SERVER_URL=https://platfor
 
 USER arcadium
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "arcadium.asgi:application"]
+CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "arcadium.asgi:application"]

@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SIM_PORT ?= 8001
+FROM ?= (212) 555-0100
+EXT ?= 101
 
-.PHONY: setup run test lint smoke bench worker clean
+.PHONY: setup run call test lint smoke bench worker clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,11 @@ setup: $(STAMP)
 
 run: setup
 	DEBUG=$${DEBUG:-1} bash scripts/run.sh
+
+# Ring a demo user through the running simulator: make call FROM="(212) 555-0100" EXT=101
+call: setup
+	DEBUG=$${DEBUG:-1} $(PY) manage.py simulate_call --from "$(FROM)" --to-extension "$(EXT)" \
+	  --server "$${RINGCENTRAL_SERVER_URL:-http://$(HOST):$(SIM_PORT)}"
 
 test: setup
 	bash scripts/test.sh $(ARGS)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "arcadium.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +83,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+FORM_RENDERER = "arcadium.forms.FormRenderer"  # labels without a trailing colon, everywhere
 ROOT_URLCONF = "arcadium.urls"
 ASGI_APPLICATION = "arcadium.asgi.application"
 WSGI_APPLICATION = None
@@ -94,6 +96,7 @@ TEMPLATES = [
         "OPTIONS": {
             # {% partialdef %} everywhere without a {% load %}, as Django 6.0 will have it built in.
             "builtins": ["template_partials.templatetags.partials"],
+            "libraries": {"schedule": "arcadium.templatetags.schedule"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -144,16 +147,39 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "arcadium")},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "beat": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Beat (its own process) tells the web process its next run times through files.
+        "beat": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "beat"),
+        },
+    }
 
-# Celery: with REDIS_URL a separate worker runs tasks; without it tasks run inside the caller.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# Celery: with REDIS_URL a separate worker runs tasks. Without it (the embedded defaults) the web
+# process runs the tasks it starts itself, and `make run` adds one worker with beat on kombu's
+# filesystem transport (files under var/celery/, no server) for the periodic schedule.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _QUEUE_DIR = VAR_DIR / "celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_QUEUE_DIR / "queue"),
+        "data_folder_out": str(_QUEUE_DIR / "queue"),
+        "control_folder": str(_QUEUE_DIR / "control"),
+    }
 CELERY_RESULT_BACKEND = None
 # Tests keep tasks in-process (CELERY_TASK_ALWAYS_EAGER=1) except those about the queue itself.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+if CELERY_BROKER_URL.startswith("filesystem://") and not CELERY_TASK_ALWAYS_EAGER:
+    (_QUEUE_DIR / "queue").mkdir(parents=True, exist_ok=True)  # the worker's queue; kombu does not create it
+CELERY_BEAT_SCHEDULER = "arcadium.schedule:RecordingScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -302,10 +328,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"expected_refusals": {"()": "arcadium.request_log.DropExpectedRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_refusals"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's own DEBUG-only console handler, so its records pass our filter once.
+        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
         "daphne": {"level": "WARNING"},
+        "celery": {"level": "WARNING"},  # "Task … succeeded" for every in-process task
         "django.channels.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },

@@ -17,8 +17,15 @@ DEMO_STAFF = [
     ("carol", "Carol Diaz", "carol@arcadium-demo.test", "103"),
 ]
 # Well-known numbers used in the README walkthrough and the tests.
-ACME_MAIN = "(212) 555-0100"
+ACME_MAIN = "(212) 555-0100"  # the README's first ring: ACME Corp and no other record
 ACME_CONTACT_MOBILE = "514.555.0142"
+ACME_FRONT_DESK = "(212) 555-0101"
+# The demo's only shared numbers, each on purpose (the README names them). Any other number is
+# held by one record of the company (tests/test_demo_data.py).
+SHARED_OFFICE_LINE = "(718) 555-0150"  # two customers in one office: the wizard offers a chooser
+SHARED_OFFICE_CUSTOMERS = ("Harbor Traders", "Harbor Supply West")
+SHARED_DESK_LINE = "(718) 555-0160"  # a customer's main line that its reception contact answers too
+SHARED_DESK_CUSTOMER = "Bluebird Logistics"
 
 _COMPANY_WORDS = [
     "Acme",
@@ -114,13 +121,41 @@ _TERMS = ["Net 30", "Net 15", "Net 45", "Due on receipt", "2% 10 Net 30"]
 _AREA_CODES = ["212", "312", "415", "514", "617", "646", "702", "713", "818", "905"]
 
 
-_RESERVED = {("212", "0100"), ("514", "0142")}
+_RESERVED = {("212", "0100"), ("212", "0101"), ("514", "0142")}
 
 
-def _us_number(rng: random.Random, style: int) -> str:
+class _Numbers:
+    """Hands out generated numbers, each once. A number already given is drawn again from a spare
+    generator, so the main sequence (and every number that did not collide) stays as it was."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.spare = random.Random(0xACE)
+        self.given: set[tuple[str, str]] = set(_RESERVED)
+
+    def us(self, style: int) -> str:
+        area, line = _area_and_line(self.rng)
+        while (area, line) in self.given:
+            area, line = _area_and_line(self.spare)
+        self.given.add((area, line))
+        return _us_format(self.rng, area, line, style)
+
+    def international(self, index: int) -> str:
+        raw = _international_number(self.rng, index)
+        while ("intl", raw) in self.given:
+            raw = _international_number(self.spare, index)
+        self.given.add(("intl", raw))
+        return raw
+
+
+def _area_and_line(rng: random.Random) -> tuple[str, str]:
     area, line = rng.choice(_AREA_CODES), f"01{rng.randint(1, 99):02d}"
     while (area, line) in _RESERVED:
         area, line = rng.choice(_AREA_CODES), f"01{rng.randint(1, 99):02d}"
+    return area, line
+
+
+def _us_format(rng: random.Random, area: str, line: str, style: int) -> str:
     return [
         f"({area}) 555-{line}",
         f"{area}-555-{line}",
@@ -166,10 +201,15 @@ def _resource(user: Any, entity: Entity, display_name: str, extension_number: st
     return resource
 
 
-def _phone(owner: Customer | Contact, raw: str, label: str) -> None:
+def _phones(owner: Customer | Contact, *numbers: tuple[str, str]) -> None:
+    """Give the record exactly these numbers (raw, label): a repeated seed also drops numbers an
+    earlier version of the demo gave it, so no stale duplicate survives."""
     field = "customer" if isinstance(owner, Customer) else "contact"
-    if not PhoneNumber.objects.filter(**{field: owner, "raw": raw}).exists():
-        PhoneNumber(**{field: owner}, raw=raw, label=label, entity=owner.entity).save()
+    held = PhoneNumber.objects.filter(**{field: owner})
+    held.exclude(raw__in=[raw for raw, _ in numbers]).delete()
+    for raw, label in numbers:
+        if not held.filter(raw=raw).exists():
+            PhoneNumber(**{field: owner}, raw=raw, label=label, entity=owner.entity).save()
 
 
 def _customer(entity: Entity, number: str, name: str, **fields: Any) -> Customer:
@@ -187,6 +227,7 @@ def _contact(customer: Customer, first: str, last: str, **fields: Any) -> Contac
 
 
 def _seed_demo_entity(entity: Entity, rng: random.Random) -> tuple[int, int]:
+    numbers = _Numbers(rng)
     acme = _customer(
         entity,
         "C-1000",
@@ -195,12 +236,11 @@ def _seed_demo_entity(entity: Entity, rng: random.Random) -> tuple[int, int]:
         terms="Net 30",
         address="350 Fifth Avenue\nNew York, NY 10118",
     )
-    _phone(acme, ACME_MAIN, PhoneNumber.Label.MAIN)
+    _phones(acme, (ACME_MAIN, PhoneNumber.Label.MAIN))
     jane = _contact(acme, "Jane", "Smith", title="Purchasing Manager", email="jane.smith@acme.test")
-    _phone(jane, ACME_CONTACT_MOBILE, PhoneNumber.Label.MOBILE)
-    # The front desk answers on the customer's main line: calls from it show the chooser.
+    _phones(jane, (ACME_CONTACT_MOBILE, PhoneNumber.Label.MOBILE))
     desk = _contact(acme, "Front", "Desk", title="Reception")
-    _phone(desk, "+1 212-555-0100", PhoneNumber.Label.MAIN)
+    _phones(desk, (ACME_FRONT_DESK, PhoneNumber.Label.DIRECT))
 
     contacts = 2
     for index in range(49):
@@ -215,10 +255,16 @@ def _seed_demo_entity(entity: Entity, rng: random.Random) -> tuple[int, int]:
             email=f"office@{name.lower().replace(' ', '-')}.test",
             is_active=index != 48,
         )
-        raw = _international_number(rng, index) if index % 9 == 4 else _us_number(rng, index)
-        _phone(customer, raw, PhoneNumber.Label.MAIN)
+        # Drawn for every customer, so the numbers after a shared line stay what they were.
+        main = numbers.international(index) if index % 9 == 4 else numbers.us(index)
+        if name in SHARED_OFFICE_CUSTOMERS:
+            main = SHARED_OFFICE_LINE
+        elif name == SHARED_DESK_CUSTOMER:
+            main = SHARED_DESK_LINE
+        owned = [(main, PhoneNumber.Label.MAIN)]
         if index % 4 == 0:
-            _phone(customer, _us_number(rng, index + 3), PhoneNumber.Label.FAX)
+            owned.append((numbers.us(index + 3), PhoneNumber.Label.FAX))
+        _phones(customer, *owned)
         for offset in range(2 + (index % 2) + (1 if index % 5 == 0 else 0)):
             first, last = _FIRST[(index + offset * 7) % 20], _LAST[(index * 3 + offset) % 20]
             contact = _contact(
@@ -228,11 +274,12 @@ def _seed_demo_entity(entity: Entity, rng: random.Random) -> tuple[int, int]:
                 title=rng.choice(_TITLES),
                 email=f"{first.lower()}.{last.lower().replace(chr(39), '')}@example.test",
             )
-            _phone(
-                contact,
-                _us_number(rng, index + offset),
-                rng.choice([PhoneNumber.Label.DIRECT, PhoneNumber.Label.MOBILE]),
-            )
+            raw = numbers.us(index + offset)
+            _phones(contact, (raw, rng.choice([PhoneNumber.Label.DIRECT, PhoneNumber.Label.MOBILE])))
+            contacts += 1
+        if name == SHARED_DESK_CUSTOMER:
+            desk = _contact(customer, "Front", "Desk", title="Reception")
+            _phones(desk, (SHARED_DESK_LINE, PhoneNumber.Label.MAIN))
             contacts += 1
     return 50, contacts
 
@@ -240,9 +287,9 @@ def _seed_demo_entity(entity: Entity, rng: random.Random) -> tuple[int, int]:
 def _seed_other_entity(entity: Entity) -> None:
     northwind = _customer(entity, "N-2000", "Northwind Traders", terms="Net 30")
     # Same number as ACME on purpose: the other company must never see it matched.
-    _phone(northwind, ACME_MAIN, PhoneNumber.Label.MAIN)
+    _phones(northwind, (ACME_MAIN, PhoneNumber.Label.MAIN))
     contact = _contact(northwind, "Nora", "Lind", title="Owner")
-    _phone(contact, "(416) 555-0188", PhoneNumber.Label.MOBILE)
+    _phones(contact, ("(416) 555-0188", PhoneNumber.Label.MOBILE))
 
 
 @transaction.atomic

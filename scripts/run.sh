@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load demo data, start the RingCentral simulator and the app.
+# `make run`: migrate, load demo data, start the RingCentral simulator, the Celery worker with beat
+# and the app; watch them and say which one stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=.venv/bin/python
+VENV=${VENV:-.venv}
+PY=$VENV/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 SIM_PORT=${SIM_PORT:-8001}
@@ -13,21 +15,34 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py seed_demo
 
+# Plain indexed arrays and a polling loop rather than `wait -n`: macOS still ships bash 3.2.
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+names=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in ${pids[@]+"${pids[@]}"}; do [ "$pid" = gone ] || kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-if [ -f telephony/management/commands/run_simulator.py ]; then
-  $PY manage.py run_simulator --host "$HOST" --port "$SIM_PORT" &
+start() {  # start NAME COMMAND…: run it in the background and remember its name
+  local name=$1
+  shift
+  "$@" &
   pids+=($!)
-fi
+  names+=("$name")
+}
+
+start "the RingCentral simulator" $PY manage.py run_simulator --host "$HOST" --port "$SIM_PORT"
 # Once the simulator answers: connect the demo company (admin JWT) and sync its call history.
 $PY manage.py connect_demo --wait 30 || echo "  (could not connect the demo company to the simulator; see above)"
 
-if [ -n "${REDIS_URL:-}" ]; then
-  .venv/bin/celery -A arcadium worker -B -l warning &
-  pids+=($!)
-fi
+# The periodic schedule (sync, subscription renewal, token refresh, event retries) runs in one
+# worker with beat: on Redis when REDIS_URL is set, else on files under var/celery/ (no server).
+# Without Redis the web process still runs the tasks it starts itself, so its pushes reach the browser.
+start "the Celery worker (with beat)" env CELERY_TASK_ALWAYS_EAGER=0 "$VENV/bin/celery" -q -A arcadium worker -B \
+  --pool=threads --concurrency=2 --without-mingle --without-gossip -l warning
 
 echo
 echo "  Arcadium:              http://$HOST:$PORT/   (sign in as alice / arcadium-demo)"
@@ -36,10 +51,28 @@ echo "  Admin:                 http://$HOST:$PORT/admin/  (admin / arcadium-demo
 if [ -n "${REDIS_URL:-}" ]; then
   echo "  Celery worker + beat:  on $REDIS_URL"
 else
-  echo "  Background work:       inside the web process (set REDIS_URL for Redis and a Celery worker)"
+  echo "  Celery worker + beat:  on files in ${ARCADIUM_VAR_DIR:-var}/celery/ (set REDIS_URL for Redis)"
 fi
+echo "  Ring alice:            make call FROM=\"(212) 555-0100\" EXT=101   (in another terminal)"
 echo "  Ctrl+C stops everything."
 echo
-.venv/bin/daphne -b "$HOST" -p "$PORT" arcadium.asgi:application &
-pids+=($!)
-wait -n "${pids[@]}"
+# -v 0: no access log from daphne (every static file and websocket frame); Arcadium logs one line
+# per request itself (arcadium/request_log.py).
+start "the web server (daphne)" "$VENV/bin/daphne" -v 0 -b "$HOST" -p "$PORT" arcadium.asgi:application
+web=$!
+
+# Name whichever process stops; only the web server's end ends `make run`.
+while :; do
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]}
+    [ "$pid" = gone ] && continue
+    kill -0 "$pid" 2>/dev/null && continue
+    status=0
+    wait "$pid" || status=$?
+    echo "  ${names[$i]} stopped (exit status $status)." >&2
+    pids[$i]=gone
+    [ "$pid" = "$web" ] && exit 1
+    echo "  Arcadium keeps serving at http://$HOST:$PORT/; restart \`make run\` to bring it back." >&2
+  done
+  sleep 1
+done

@@ -76,6 +76,9 @@ class Connector(models.Model):
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set by Disconnect, cleared by a successful connect: nobody listens meanwhile, but staff keep
+    # their authorization (apart from `status`, which a failed reconnect attempt sets to error).
+    switched_off_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "RingCentral connector"
@@ -86,6 +89,10 @@ class Connector(models.Model):
     @property
     def is_configured(self) -> bool:
         return bool(self.client_id and self.client_secret and self.server_url)
+
+    @property
+    def switched_off(self) -> bool:
+        return self.switched_off_at is not None
 
     @property
     def webhook_mode(self) -> bool:

@@ -196,12 +196,25 @@ def test_disconnect_keeps_history_stops_sync_and_listening(
     assert not RingCentralToken.objects.filter(connector=connector, resource=None).exists()
     assert Call.objects.filter(entity=entity).count() == 1  # history kept
     staff.refresh_from_db()
-    assert not staff.ringcentral_enabled
-    assert CallLogSync.objects.get(connector=connector).paused_resource_ids == [staff.pk]
+    assert staff.ringcentral_enabled  # staff keep RingCentral ticked (tests/test_connector_disconnect.py)
+    assert connector.switched_off
     add_record(simulator_settings, number="+12125550100", minutes_ago=1)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("telephony-connector-sync"))
     assert Call.objects.filter(entity=entity).count() == 1  # no sync while disconnected
 
-    connect(entity, simulator_settings)  # reconnecting resumes the paused users
+    connect(entity, simulator_settings)
+    assert not Connector.objects.get(pk=connector.pk).switched_off
     assert Resource.objects.get(pk=staff.pk).ringcentral_enabled
+
+
+def test_reconnecting_reticks_staff_an_earlier_disconnect_unticked(admin_client, entity, simulator_settings):
+    """Before disconnect kept staff ticked, it unticked them and listed them as paused."""
+    staff = alice(entity)
+    connector = connect(entity, simulator_settings)
+    CallLogSync.objects.update_or_create(connector=connector, defaults={"paused_resource_ids": [staff.pk]})
+
+    connect(entity, simulator_settings)
+
+    assert Resource.objects.get(pk=staff.pk).ringcentral_enabled
+    assert CallLogSync.objects.get(connector=connector).paused_resource_ids == []

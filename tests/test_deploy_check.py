@@ -2,6 +2,7 @@
 message that names the variable. Each case runs manage.py in a clean environment (no pytest-env)."""
 
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,47 @@ def test_it_reads_the_secret_key_from_a_mounted_file(production_env, tmp_path):
     production_env["SECRET_KEY_FILE"] = str(secret_file)
     result = manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_manage_py_in_a_checkout_with_nothing_set_is_development(tmp_path):
+    """The README's second-terminal commands: no DEBUG, no secrets, run from the git checkout."""
+    bare = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "ARCADIUM_VAR_DIR": str(tmp_path)}
+    result = manage(bare, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("configured", ["DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"])
+def test_a_configured_deployment_still_needs_its_secrets(production_env, configured):
+    """Whatever a deployment sets, the development default does not fill in its missing secrets."""
+    deployment = {
+        k: v for k, v in production_env.items() if k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
+    }
+    deployment[configured] = production_env[configured]
+    if configured == "SECRET_KEY":
+        del deployment["FIELD_ENCRYPTION_KEY"]
+    result = manage(deployment, "check")
+    assert result.returncode != 0
+    assert "is required when DEBUG is off" in result.stderr
+
+
+def test_manage_py_outside_a_checkout_refuses_without_secrets(tmp_path):
+    """An image (no .git, see .dockerignore) with nothing set refuses to start."""
+    image = tmp_path / "app"
+    image.mkdir()
+    (image / "manage.py").write_bytes((ROOT / "manage.py").read_bytes())
+    for name in ("arcadium", "crm", "telephony", "callreports", "templates"):
+        shutil.copytree(ROOT / name, image / name, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(image)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=image,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
 def test_it_refuses_to_start_without_a_ringcentral_server(production_env):

@@ -46,6 +46,7 @@ def test_it_shows_a_login_page_then_access_request_then_ok_got_it(simulator):
     access = BeautifulSoup(page.text, "html.parser")
     assert access.select_one("h1").text == "Access Request"
     assert "Arcadium Telephony (demo)" in access.text and "Bob Chen" in access.text
+    assert "Edit and delete call log records" in access.text and "EditCallLog" not in access.text
     assert {b["value"] for b in access.select("button[name=step]")} == {"authorize", "deny"}
     fields = {i["name"]: i.get("value", "") for i in access.select("form input[name]")}
     ok = BeautifulSoup(http.post(url, data={**fields, "step": "authorize"}, timeout=10).text, "html.parser")

@@ -164,10 +164,10 @@ def linking_refusal(*, connector: Connector, resource: Resource, extension: rc.E
 
 
 def needs_authorization(resource: Resource | None) -> bool:
-    """Ticked, the company is set up, and no usable token: send them to RingCentral."""
+    """Ticked, the company is set up and switched on, and no usable token: send them to RingCentral."""
     if resource is None or not resource.ringcentral_enabled:
         return False
     connector = Connector.objects.filter(entity_id=resource.entity_id).first()
-    if connector is None or not connector.is_configured:
+    if connector is None or not connector.is_configured or connector.switched_off:
         return False
     return not resource.__class__.objects.filter(pk=resource.pk, ringcentral_token__is_valid=True).exists()

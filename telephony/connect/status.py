@@ -18,6 +18,10 @@ LISTENER_STALE_AFTER = timedelta(seconds=90)
 DELIVERY_WINDOW = 5
 DELIVERY_REFUSALS_RED = 2
 NOT_READY = "Your company is not ready for RingCentral yet: ask Arcadium support to get your system ready."
+SWITCHED_OFF = (
+    "Your company's RingCentral connection is switched off. You stay authorized: calls reach you "
+    "again as soon as an administrator connects it."
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ def phone_status(resource: Resource | None) -> PhoneStatus:
     connector = _connector(resource)
     if connector is None or not connector.is_configured:
         return PhoneStatus(visible=True, reason=NOT_READY)
+    if connector.switched_off:
+        return PhoneStatus(visible=True, reason=SWITCHED_OFF)
     token = _token(resource)
     if token is None or not token.is_valid:
         return PhoneStatus(

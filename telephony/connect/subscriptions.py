@@ -1,5 +1,6 @@
 """A staff member's connection to RingCentral: linking the extension, keeping one subscription
-alive for their calls, and tearing it down when RingCentral is unticked.
+alive for their calls, and tearing it down when RingCentral is unticked or the company's
+connection is switched off (then the authorization stays, and listening resumes on reconnect).
 
 All functions are idempotent and take ids or rows; Celery tasks in tasks.py are thin wrappers.
 """
@@ -124,6 +125,8 @@ def ensure_subscription(resource_id: int) -> Subscription | None:
     if resource is None or token is None or not resource.ringcentral_enabled:
         return None
     connector = token.connector
+    if connector.switched_off:
+        return None
     transport = Subscription.Transport.WEBHOOK if connector.webhook_mode else Subscription.Transport.WEBSOCKET
     subscription, _ = Subscription.objects.get_or_create(
         resource=resource, defaults={"connector": connector, "transport": transport}
@@ -147,34 +150,61 @@ def ensure_subscription(resource_id: int) -> Subscription | None:
     return subscription
 
 
-def resource_disabled(resource_id: int) -> None:
-    """RingCentral unticked: revoke the tokens, delete the subscription, hide the icon."""
-    resource = Resource.objects.filter(pk=resource_id).first()
-    token = RingCentralToken.objects.select_related("connector").filter(resource_id=resource_id).first()
-    subscription = Subscription.objects.filter(resource_id=resource_id).first()
-    listening = token is not None and token.is_valid and resource is not None
-    if listening and resource is not None and subscription is not None and subscription.rc_subscription_id:
+def _stop_listening(resource: Resource, token: RingCentralToken | None) -> None:
+    """Delete the resource's subscription here and, while its token still works, at RingCentral."""
+    subscription = Subscription.objects.filter(resource=resource).first()
+    if subscription is None:
+        return
+    if token is not None and token.is_valid and subscription.rc_subscription_id:
         try:
             with rc.session_for(resource) as session:
                 rc.delete_subscription(session, subscription.rc_subscription_id)
         except rc.RingCentralError as exc:
             logger.warning(
-                "Could not delete the RingCentral subscription of resource %s: %s", resource_id, exc.message
+                "Could not delete the RingCentral subscription of resource %s: %s", resource.pk, exc.message
             )
+    subscription.delete()
+
+
+def resource_disabled(resource_id: int) -> None:
+    """RingCentral unticked: revoke the tokens, delete the subscription, hide the icon."""
+    resource = Resource.objects.filter(pk=resource_id).first()
+    token = RingCentralToken.objects.select_related("connector").filter(resource_id=resource_id).first()
+    if resource is not None:
+        _stop_listening(resource, token)
     if token is not None:
         rc.revoke(token)
         token.delete()
-    if subscription is not None:
-        subscription.delete()
     if resource is not None:
         phone_status_changed(resource)
+
+
+def resource_switched_off(resource_id: int) -> None:
+    """The company's connection was switched off: stop listening, keep the authorization; the icon
+    turns red and says why."""
+    resource = Resource.objects.filter(pk=resource_id).first()
+    if resource is None:
+        return
+    _stop_listening(resource, RingCentralToken.objects.filter(resource=resource).first())
+    phone_status_changed(resource)
+
+
+def listening_resources(connector: Connector) -> list[int]:
+    """The company's ticked staff whose authorization still works (they listen when switched on)."""
+    return list(
+        Resource.objects.filter(
+            entity_id=connector.entity_id, ringcentral_enabled=True, ringcentral_token__is_valid=True
+        ).values_list("pk", flat=True)
+    )
 
 
 def subscriptions_due() -> list[int]:
     """Resources whose subscription needs attention: missing, failing, expiring soon, or not
     verified at RingCentral for VERIFY_EVERY (RingCentral blacklists a webhook without telling us)."""
     now = timezone.now()
-    listening = Resource.objects.filter(ringcentral_enabled=True, ringcentral_token__is_valid=True)
+    listening = Resource.objects.filter(ringcentral_enabled=True, ringcentral_token__is_valid=True).exclude(
+        entity__ringcentral_connector__switched_off_at__isnull=False
+    )
     healthy = Subscription.objects.filter(status=Subscription.Status.ACTIVE).filter(
         Q(transport=Subscription.Transport.WEBSOCKET)
         | Q(expires_at__gt=now + RENEW_WHEN_WITHIN, updated_at__gt=now - VERIFY_EVERY)

@@ -28,6 +28,12 @@ def resource_disabled_task(resource_id: int) -> None:
     subscriptions.resource_disabled(resource_id)
 
 
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=5)
+def resource_switched_off_task(resource_id: int) -> None:
+    """The company's connection was switched off: unsubscribe, keep the authorization."""
+    subscriptions.resource_switched_off(resource_id)
+
+
 @shared_task
 def renew_subscriptions_task() -> int:
     """Beat: queue a check for every listening resource whose subscription needs attention."""

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from crm.models import Entity, Resource
 from telephony import ringcentral as rc
+from telephony.connect import subscriptions
+from telephony.connect.tasks import ensure_subscription_task, resource_switched_off_task
 from telephony.models import CallEvent, Connector, RingCentralToken, Subscription
 from telephony.models_sync import CallLogSync
 
@@ -74,7 +77,8 @@ class ConnectFailed(Exception):
 
 
 def connector_connect(*, connector: Connector, user: Any, jwt_credential: str = "") -> None:
-    """Log in with the admin JWT, remember the account, map extensions by email, resume paused users."""
+    """Log in with the admin JWT, remember the account, map extensions by email; staff who kept their
+    authorization while the connection was switched off listen again without signing in."""
     if not connector.is_configured:
         raise ConnectFailed("Save the app client id and secret first.")
     if jwt_credential:
@@ -92,7 +96,11 @@ def connector_connect(*, connector: Connector, user: Any, jwt_credential: str = 
         connector.save(update_fields=["status", "last_error"])
         raise ConnectFailed(exc.message) from exc
     with transaction.atomic():
-        connector.status, connector.last_error = Connector.Status.CONNECTED, ""
+        connector.status, connector.last_error, connector.switched_off_at = (
+            Connector.Status.CONNECTED,
+            "",
+            None,
+        )
         connector.account_id, connector.connected_at, connector.connected_by = (
             me.account_id,
             timezone.now(),
@@ -101,24 +109,25 @@ def connector_connect(*, connector: Connector, user: Any, jwt_credential: str = 
         connector.save()
         apply_email_matches(connector=connector, extensions=extensions)
         _resume_paused(connector)
+        for resource_id in subscriptions.listening_resources(connector):
+            transaction.on_commit(partial(ensure_subscription_task.delay, resource_id))
 
 
 def connector_disconnect(*, connector: Connector) -> int:
-    """Stop listening and syncing; every synced call stays. Returns how many users were paused."""
+    """Switch the company's connection off: sync stops and nobody listens, but staff stay ticked and
+    authorized (their icon says why) and listen again on connect. Every synced call stays.
+    Returns how many staff stopped listening."""
     state, _ = CallLogSync.objects.get_or_create(connector=connector)
-    listening = list(Resource.objects.filter(entity=connector.entity, ringcentral_enabled=True))
+    listening = subscriptions.listening_resources(connector)
     with transaction.atomic():
-        state.paused_resource_ids = sorted({*state.paused_resource_ids, *(r.pk for r in listening)})
         state.next_url = ""
-        state.save(update_fields=["paused_resource_ids", "next_url", "updated_at"])
-        for resource in listening:
-            # Unticking is the existing path that revokes the user's token and deletes its subscription.
-            resource.ringcentral_enabled = False
-            resource.save(update_fields=["ringcentral_enabled"])
+        state.save(update_fields=["next_url", "updated_at"])
         token = RingCentralToken.objects.connector_level().filter(connector=connector).first()
-        connector.status = Connector.Status.READY
-        connector.last_error = ""
-        connector.save(update_fields=["status", "last_error"])
+        connector.status, connector.last_error = Connector.Status.READY, ""
+        connector.switched_off_at = timezone.now()
+        connector.save(update_fields=["status", "last_error", "switched_off_at"])
+        for resource_id in listening:
+            transaction.on_commit(partial(resource_switched_off_task.delay, resource_id))
     if token is not None:
         rc.revoke(token)
         token.delete()
@@ -126,6 +135,7 @@ def connector_disconnect(*, connector: Connector) -> int:
 
 
 def _resume_paused(connector: Connector) -> None:
+    """Staff an earlier version of Disconnect unticked (`paused_resource_ids`) are ticked again."""
     state = CallLogSync.objects.filter(connector=connector).first()
     if state is None or not state.paused_resource_ids:
         return

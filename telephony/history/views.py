@@ -115,14 +115,15 @@ def connector_connect(request: EntityRequest) -> HttpResponse:
 @connector_admin_required
 @require_POST
 def connector_disconnect(request: EntityRequest) -> HttpResponse:
-    paused = connector_services.connector_disconnect(connector=connector_for(request.entity))
+    stopped = connector_services.connector_disconnect(connector=connector_for(request.entity))
     record(
-        action=Action.DISCONNECTED, request=request, summary=f"RingCentral disconnected ({paused} user(s))"
+        action=Action.DISCONNECTED, request=request, summary=f"RingCentral disconnected ({stopped} user(s))"
     )
     messages.success(
         request,
-        f"RingCentral is disconnected: sync stopped and {paused} user(s) stopped listening. "
-        "Every synced call stays on its account.",
+        f"RingCentral is disconnected: sync stopped and {stopped} user(s) stopped listening. They keep "
+        "their authorization (their phone icon says the connection is switched off) and listen again "
+        "when you connect. Every synced call stays on its account.",
     )
     return redirect("telephony-connector")
 

@@ -77,4 +77,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SIM_LOG_LEVEL", "WARNING")},
+    # A browser's /favicon.ico and other 4xx answers are normal here; keep `make run`'s console quiet.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

@@ -1,5 +1,6 @@
 """`/restapi/oauth/*`: the login → Access Request → "OK, got it" pages and the token endpoints."""
 
+import re
 from dataclasses import asdict, dataclass
 
 from django.core import signing
@@ -18,6 +19,7 @@ TICKET_MAX_AGE = 600
 PERMISSION_LABELS = {
     "ReadAccounts": "Read account and extension information",
     "ReadCallLog": "Read call log",
+    "EditCallLog": "Edit and delete call log records",
     "ReadCallRecording": "Read call recordings",
     "CallControl": "Control calls (answer, hold, mute, hang up)",
     "TelephonySessions": "Receive telephony session events",
@@ -27,6 +29,11 @@ PERMISSION_LABELS = {
     "RingOut": "Place RingOut calls",
     "ReadMessages": "Read messages (voicemail)",
 }
+
+
+def _words(permission: str) -> str:
+    """A permission with no label yet, in words: "ReadMessages" → "Read messages"."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", permission).capitalize()
 
 
 @dataclass
@@ -99,7 +106,7 @@ def _login(request: HttpRequest, app: App, params: AuthorizeParams) -> HttpRespo
         }
         return render(request, "simulator/login.html", context, status=401)
     ticket = signing.dumps({"ext": extension.id, "params": asdict(params)}, salt=TICKET_SALT)
-    permissions = [PERMISSION_LABELS.get(p, p) for p in app.permissions.split()]
+    permissions = [PERMISSION_LABELS.get(p) or _words(p) for p in app.permissions.split()]
     context = {"app": app, "extension": extension, "ticket": ticket, "permissions": permissions}
     return render(request, "simulator/access_request.html", context)
 
