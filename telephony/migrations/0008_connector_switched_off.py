@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('telephony', '0006_call_unique_session_extension'),
+        ('telephony', '0007_call_lookup_and_delivery_health'),
     ]
 
     operations = [
