@@ -15,7 +15,7 @@ from tests.simulator_fixture import sign_in_and_authorize
 from tests.test_sync_support import connect, grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SWITCHED_OFF = "Your company's RingCentral connection is switched off"
+SWITCHED_OFF = "Your company's RingCentral connection was switched off by an administrator"
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ DELIVERY_WINDOW = 5
 DELIVERY_REFUSALS_RED = 2
 NOT_READY = "Your company is not ready for RingCentral yet: ask Arcadium support to get your system ready."
 SWITCHED_OFF = (
-    "Your company's RingCentral connection is switched off. You stay authorized: calls reach you "
-    "again as soon as an administrator connects it."
+    "Your company's RingCentral connection was switched off by an administrator. You stay "
+    "authorized: calls reach you again as soon as it is connected."
 )
 
 
@@ -45,9 +45,7 @@ class PhoneStatus:
 
 
 HIDDEN = PhoneStatus(visible=False)
-SWITCHED_OFF_BY_ADMIN = PhoneStatus(
-    visible=True, reason="Your company's RingCentral connection was switched off by an administrator."
-)
+SWITCHED_OFF_BY_ADMIN = PhoneStatus(visible=True, reason=SWITCHED_OFF)
 
 
 def _connector(resource: Resource) -> Connector | None:
