@@ -337,7 +337,8 @@ LOGGING = {
         # Replaces Django's own DEBUG-only console handler, so its records pass our filter once.
         "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
         "daphne": {"level": "WARNING"},
-        "celery": {"level": "WARNING"},  # "Task … succeeded" for every in-process task
+        # "Task … received/succeeded" for every task: quiet unless asked (the tests' worker asks).
+        "celery": {"level": env_str("CELERY_LOG_LEVEL", "WARNING")},
         "django.channels.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },

@@ -23,6 +23,7 @@ def celery_worker(
         **os.environ,
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_LOG_LEVEL": "INFO",  # tests read the worker's "received" lines
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "arcadium.settings",
         **env,

@@ -100,11 +100,17 @@ def test_ingest_imports_no_rendering():
     assert {path: found for path, found in offenders.items() if found} == {}
 
 
+def _in_import_block(line: str) -> bool:
+    """An import line, or a line of a parenthesized import's name list."""
+    code = line.split("#")[0].strip()
+    return code.startswith(("from ", "import ")) or code == ")" or (code.endswith(",") and " " not in code)
+
+
 def _explained(lines: list[str], at: int) -> bool:
     """A comment on the import's line or just above its block of imports."""
     if "#" in lines[at]:
         return True
-    while at > 0 and lines[at - 1].strip().startswith(("from ", "import ")):
+    while at > 0 and _in_import_block(lines[at - 1].strip()):
         at -= 1
     return lines[at - 1].strip().startswith("#")
 

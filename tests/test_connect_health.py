@@ -55,7 +55,9 @@ def test_an_administrator_switching_the_company_off_is_said_so(entity):
     resource.refresh_from_db()
     status = phone_status(resource)
     assert status.visible and not status.listening
-    assert status.reason.startswith("Your company's RingCentral connection was switched off by an administrator.")
+    assert status.reason.startswith(
+        "Your company's RingCentral connection was switched off by an administrator."
+    )
 
 
 @pytest.fixture

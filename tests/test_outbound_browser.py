@@ -199,7 +199,7 @@ def test_a_call_dialled_on_the_desk_phone_opens_the_outbound_wizard_on_the_custo
     # Alice dials ACME on her desk phone: Arcadium placed nothing, RingCentral's events tell.
     placed = simulator.control.dial_from_device("101", "+12125550100")
     expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone +1 212-555-0100")
+    expect(wizard(page)).to_contain_text("Customer ACME Corp — you called their Main phone (212) 555-0100")
     expect(state(page)).to_have_text(re.compile("Dialling…|Ringing"))
     expect(wizard(page).locator("[data-tab]", has_text="Call Report")).to_have_count(1)
     screenshot(page, "outbound/5-dialled-on-the-desk-phone", full_page=False)

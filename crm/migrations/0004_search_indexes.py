@@ -17,13 +17,25 @@ INDEXES = {
 }
 
 
+class PostgresOnlySQL(migrations.RunSQL):
+    """The index SQL is PostgreSQL's; the embedded SQLite database searches without these indexes."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class Migration(migrations.Migration):
     dependencies = [("crm", "0003_resource_open_wizard_for_placed_calls")]
 
     operations = [
         TrigramExtension(),  # a trusted extension since PostgreSQL 13: the database owner may create it
         *(
-            migrations.RunSQL(f"CREATE INDEX {name} ON {target}", f"DROP INDEX {name}")
+            PostgresOnlySQL(f"CREATE INDEX {name} ON {target}", f"DROP INDEX {name}")
             for name, target in INDEXES.items()
         ),
     ]
