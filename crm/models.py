@@ -146,6 +146,11 @@ class Resource(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    @property
+    def ringcentral_active(self) -> bool:
+        """Ticked by an admin and switched on by the user: Arcadium reacts to their calls."""
+        return self.ringcentral_enabled and self.ringcentral_on
+
 
 class PhoneNumber(models.Model):
     class Label(models.TextChoices):

@@ -68,7 +68,7 @@ def describe(
 
 
 def presence_for(resource: Resource | None) -> PresenceView:
-    if resource is None or not (resource.ringcentral_enabled and resource.ringcentral_on):
+    if resource is None or not resource.ringcentral_active:
         return UNKNOWN
     subscription = Subscription.objects.filter(resource=resource).first()
     if subscription is None:

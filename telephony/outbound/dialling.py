@@ -156,7 +156,7 @@ def _dial(resource: Resource, number: str) -> tuple[str, str, str]:
 def place_call(*, resource: Resource, target: DialTarget) -> Call:
     """Dial `target` for the resource (RingOut to the desk phone, or call-out from the softphone),
     show the wizard in every tab of the user, and return the call. DialError says why not."""
-    if not (resource.ringcentral_enabled and resource.ringcentral_on):
+    if not resource.ringcentral_active:
         raise DialError("RingCentral is switched off for you: switch it on from the phone icon first.")
     call = _new_call(resource, target)
     try:

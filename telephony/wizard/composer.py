@@ -59,7 +59,7 @@ def live_call_versions(user_id: int) -> dict[str, str]:
 
 
 def _listening(resource: Resource | None) -> bool:
-    return resource is not None and resource.ringcentral_enabled and resource.ringcentral_on
+    return resource is not None and resource.ringcentral_active
 
 
 def _report_url(call: Call) -> str:

@@ -23,7 +23,7 @@ from telephony.wizard.tasks import queue_lookup
 
 def _listening(call: Call) -> bool:
     resource = call.resource
-    return resource is not None and resource.ringcentral_enabled and resource.ringcentral_on
+    return resource is not None and resource.ringcentral_active
 
 
 def _pops(call: Call) -> bool:
