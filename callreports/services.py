@@ -17,6 +17,7 @@ from callreports.models import Action, CallNote
 from crm.models import Contact, Customer, Resource
 from telephony.live import push
 from telephony.models import Call
+from telephony.transfer.sharing import note_readers
 
 MAX_NOTE_LENGTH = 10_000
 ACTION_FIELDS = ("type", "subject", "description", "due_date", "priority", "status", "assignee")
@@ -160,4 +161,6 @@ def _push_note(*, note: CallNote, user: User, from_tab: str) -> None:
     html = render_to_string("callreports/actions_note.html#sync", context) + render_to_string(
         "callreports/actions_note.html#state", context
     )
-    push.send_html(user_id=user.pk, html=html)
+    # Everyone whose wizard shows this note (a call passed on shares it with the colleague).
+    for user_id in {user.pk} | note_readers(note.call):
+        push.send_html(user_id=user_id, html=html)

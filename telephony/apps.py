@@ -17,11 +17,14 @@ class TelephonyConfig(AppConfig):
             sessions,  # noqa: F401  (sessions that end close their sockets)
         )
         from telephony.outbound.dialling import claim_dialled_call
+        from telephony.transfer import wizard_hooks as transfer_hooks
         from telephony.wizard import composer, matching, popup
 
         _register(events.call_listeners, popup.call_changed)
         _register(events.call_listeners, matching.match_unpopped_call)
         _register(events.call_claimers, claim_dialled_call)
+        _register(events.call_listeners, transfer_hooks.call_changed)
+        _register(composer.context_providers, transfer_hooks.wizard_context)
         _register(demo.demo_seeders, connect_demo.seed_demo_ringcentral)
         _register(consumers.heartbeat_providers, phone_versions)
         _register(consumers.heartbeat_providers, composer.live_call_versions)

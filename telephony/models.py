@@ -305,6 +305,11 @@ class Call(models.Model):
     lookup_outcome = models.JSONField(null=True, blank=True)
     # Last applied notification sequence per party id: older events never overwrite newer state.
     party_sequences = models.JSONField(default=dict, blank=True)
+    # The transfer this call takes part in (the call passed on, its consult call, or the
+    # colleague's party it became): read without a query, so ordinary calls cost nothing more.
+    transfer = models.ForeignKey(
+        "telephony.Transfer", null=True, blank=True, on_delete=models.SET_NULL, related_name="legs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -387,3 +392,4 @@ class CallEvent(models.Model):
 
 
 from telephony.models_sync import CallLogSync  # noqa: E402,F401 - registered with this app
+from telephony.models_transfer import Transfer  # noqa: E402,F401 - registered with this app

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from telephony.connect import views as connect_views
 from telephony.ingest import webhooks
@@ -20,6 +20,7 @@ urlpatterns = [
     path("telephony/calls/recent/", wizard_views.recent_calls, name="telephony-recent-calls"),
     path("telephony/calls/<int:pk>/wizard/", wizard_views.call_wizard, name="telephony-call-wizard"),
     path("telephony/calls/<int:pk>/choose/", wizard_views.choose_caller, name="telephony-call-choose"),
+    path("", include("telephony.transfer.urls")),  # before the wizard's catch-all call actions
     path("telephony/calls/<int:pk>/<str:action>/", wizard_views.control, name="telephony-call-control"),
     path("crm/create-from-caller/", views_caller.create_from_caller, name="crm-create-from-caller"),
     path(

@@ -228,3 +228,16 @@ def push_closed(call: Call) -> None:
 
 def push_lookup(call: Call, *, outcome: LookupOutcome | None, retrying: bool = False) -> None:
     _push(call, lookup_html(call, outcome=outcome, retrying=retrying))
+
+
+# -- regions other capabilities add to the wizard (e.g. the transfer region) --------------------
+
+
+def fragment_html(call: Call, template: str, context: dict, *, request: HttpRequest | None = None) -> str:
+    """A wizard region another capability owns, rendered like the rest (numbers at home)."""
+    with home_region(call.entity.default_region):
+        return render_to_string(template, {"call": call, **context}, request=request)
+
+
+def push_fragment(call: Call, template: str, context: dict) -> None:
+    _push(call, fragment_html(call, template, {**context, "oob": True}))

@@ -32,6 +32,8 @@ def _pops(call: Call) -> bool:
         return False
     if call.direction == Call.Direction.INBOUND:
         return True
+    if call.transfer_id:  # the consult call of a transfer shows inside the wizard of the call it is for
+        return False
     # Placed from the user's own phone: a colleague's extension is no one to take notes on.
     return resource.open_wizard_for_placed_calls and not call.other_extension_id
 
@@ -49,7 +51,9 @@ def call_changed(call: Call) -> None:
 
 def pop_up(call: Call) -> None:
     """Match the other side, remember the match on the call, push the wizard to the user's tabs."""
-    matches = [] if colleague_for(call) else record_matches(call)
+    # A call that comes with its record (passed on by a colleague) keeps it: no lookup, no chooser.
+    known = bool(call.customer_id or call.contact_id)
+    matches = [] if known or colleague_for(call) else record_matches(call)
     # Ingest already runs listeners under a savepoint: no second one here, just a transaction if alone.
     with transaction.atomic(savepoint=False):
         chosen = primary_match(matches)
@@ -63,5 +67,5 @@ def pop_up(call: Call) -> None:
             popped_up_at=call.popped_up_at,
         )
         composer.push_popup(call, matches=matches)
-        if not matches and not call.other_extension_id:
+        if not matches and not call.other_extension_id and not known:
             queue_lookup(call)
