@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -62,6 +62,8 @@ def _day_start(day: date) -> datetime:
 def filtered_calls(*, customer: Customer, filters: dict) -> QuerySet[Call]:
     """The customer's calls (its contacts' calls carry the customer too), filters applied."""
     calls = Call.objects.filter(entity_id=customer.entity_id, customer=customer, started_at__isnull=False)
+    # A call passed on to a colleague is one call: their party shows as a leg of the one passed on.
+    calls = calls.exclude(Q(transfer__isnull=False) & ~Q(transfer__call_id=F("pk")))
     if filters.get("direction"):
         calls = calls.filter(direction=filters["direction"])
     if filters.get("date_from"):
@@ -90,7 +92,7 @@ def decode_cursor(raw: str) -> tuple[datetime, int] | None:
 
 def _with_details(calls: QuerySet[Call]) -> QuerySet[Call]:
     actions = Action.objects.only("id", "subject", "status", "call_id", "type").order_by("pk")
-    return calls.select_related("resource", "contact", "note").prefetch_related(
+    return calls.select_related("resource", "contact", "note", "transfer").prefetch_related(
         Prefetch("actions", queryset=actions)
     )
 
@@ -115,6 +117,7 @@ def call_page(*, customer: Customer, filters: dict, before: str = "", after: str
         rows = list(_with_details(page_qs.order_by("-started_at", "-pk"))[: PAGE_SIZE + 1])
         has_older, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         has_newer = older_cursor is not None
+    _attach_legs(rows)
     return CallPage(
         calls=rows,
         newer_cursor=encode_cursor(rows[0]) if rows and has_newer else "",
@@ -122,3 +125,17 @@ def call_page(*, customer: Customer, filters: dict, before: str = "", after: str
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
+
+
+def _attach_legs(rows: list[Call]) -> None:
+    """`transfer_legs` on each call passed on: the colleagues' parties of it (who took it, talk
+    time, their reports), in one query for the page."""
+    sessions = {call.telephony_session_id for call in rows if call.transfer_id and call.telephony_session_id}
+    legs: dict[str, list[Call]] = {}
+    if sessions:
+        found = Call.objects.filter(entity_id=rows[0].entity_id, telephony_session_id__in=sessions)
+        found = found.exclude(pk__in=[call.pk for call in rows]).exclude(party_sequences={})
+        for leg in _with_details(found.order_by("started_at", "pk")):
+            legs.setdefault(leg.telephony_session_id, []).append(leg)
+    for call in rows:
+        setattr(call, "transfer_legs", legs.get(call.telephony_session_id, []) if call.transfer_id else [])

@@ -4,6 +4,7 @@ the notes are shared, and RingCentral's refusals come back in plain words."""
 
 import pytest
 
+from callreports.calls import call_page
 from telephony.models import Call
 from telephony.transfer import services
 from telephony.transfer.services import Target, TransferError
@@ -66,6 +67,14 @@ def test_transfer_now_moves_the_caller_to_bob_on_the_same_record(office):
     office.deliver()
     bob.refresh_from_db()
     assert bob.state == Call.State.ON_CALL
+
+    office.simulator.control.hang_up(call.telephony_session_id, side="caller")
+    office.deliver()
+    page = call_page(customer=office.acme, filters={})
+    assert [row.pk for row in page.calls] == [call.pk]  # one call in ACME's history
+    legs = page.calls[0].transfer_legs
+    assert [(leg.resource, leg.state) for leg in legs] == [(office.bob, Call.State.ENDED)]
+    assert legs[0].duration_seconds is not None
 
 
 def test_forward_while_ringing(office):
