@@ -162,6 +162,10 @@
       var until = el.dataset.running === "1" ? Date.now() : Date.parse(el.dataset.until);
       var text = isNaN(since) || isNaN(until) ? "" : format((until - since) / 1000);
       if (el.textContent !== text) el.textContent = text;
+      // Ask first: a caller held longer than the company allows is pointed out (transfer region).
+      var hold = el.closest("[data-nudge-after]");
+      var late = !!hold && (until - since) / 1000 >= Number(hold.dataset.nudgeAfter || 0);
+      if (hold && hold.classList.contains("nudge") !== late) hold.classList.toggle("nudge", late);
     });
   }
 
