@@ -7,7 +7,11 @@
 
   var TAB = Math.random().toString(36).slice(2, 12);
 
-  function box(callId) { return document.getElementById("call-" + callId + "-note-text"); }
+  // Only a real notes box: a closed wizard leaves an empty stand-in under the same ids (wizard.js).
+  function box(callId) {
+    var found = document.getElementById("call-" + callId + "-note-text");
+    return found && found.matches("[data-note-text]") ? found : null;
+  }
   function callIdOf(el) { var m = /^call-(\d+)-/.exec(el.id || ""); return m ? m[1] : null; }
   function savedText(textarea) {
     return textarea.dataset.saved !== undefined ? textarea.dataset.saved : textarea.defaultValue;
