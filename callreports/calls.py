@@ -138,4 +138,4 @@ def _attach_legs(rows: list[Call]) -> None:
         for leg in _with_details(found.order_by("started_at", "pk")):
             legs.setdefault(leg.telephony_session_id, []).append(leg)
     for call in rows:
-        setattr(call, "transfer_legs", legs.get(call.telephony_session_id, []) if call.transfer_id else [])
+        call.transfer_legs = legs.get(call.telephony_session_id, []) if call.transfer_id else []  # type: ignore[attr-defined]

@@ -97,7 +97,9 @@ def test_transfer_to_a_typed_number(office):
     office.deliver()
     call.refresh_from_db()
     assert view_for(call, transfer).phase == Phase.TRANSFERRED
-    assert not Call.objects.filter(telephony_session_id=call.telephony_session_id).exclude(pk=call.pk).exists()
+    assert (
+        not Call.objects.filter(telephony_session_id=call.telephony_session_id).exclude(pk=call.pk).exists()
+    )
 
 
 def test_ask_first_then_complete(office):

@@ -24,7 +24,11 @@ def state(page):
 
 def two_desks(entity, logged_in_page, *, alice_closes: bool):
     alice = connected_staff(
-        entity, "101", display_name="Alice Martin-Whitfield", close_wizard_on_hangup=alice_closes, ringer_on=False
+        entity,
+        "101",
+        display_name="Alice Martin-Whitfield",
+        close_wizard_on_hangup=alice_closes,
+        ringer_on=False,
     )
     bob = connected_staff(entity, "102", display_name="Bob Chen", ringer_on=False)
     pages = logged_in_page(alice.user), logged_in_page(bob.user)
@@ -71,11 +75,15 @@ def test_alice_transfers_acme_to_bob_now(live_app, logged_in_page, simulator, en
     screenshot(alice_page, "transfer/1-picker-1024", full_page=False)
 
     picker.get_by_role("button", name="Transfer now to Bob Chen").click()
-    expect(alice_page.locator(".toast")).to_contain_text("ACME Corp (C-1000) transferred to Bob Chen (ext. 102)")
+    expect(alice_page.locator(".toast")).to_contain_text(
+        "ACME Corp (C-1000) transferred to Bob Chen (ext. 102)"
+    )
     expect(alice_page.locator(".wizard")).to_have_count(0)  # close on hang-up: on
 
     expect(wizard(bob_page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    expect(wizard(bob_page).locator(".transfer-banner")).to_contain_text("Transferred by Alice Martin-Whitfield")
+    expect(wizard(bob_page).locator(".transfer-banner")).to_contain_text(
+        "Transferred by Alice Martin-Whitfield"
+    )
     expect(wizard(bob_page).locator("textarea")).to_have_value("wants a quote")
     wizard(bob_page).get_by_role("button", name="Answer").click()
     expect(state(bob_page)).to_have_text("On call")
@@ -117,7 +125,9 @@ def test_alice_asks_bob_first_then_completes(live_app, logged_in_page, simulator
     expect(bob_page.locator(".wizard")).to_have_count(1)  # the consult card gave way to the caller's call
     expect(wizard(bob_page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
     expect(state(bob_page)).to_have_text("On call")
-    expect(wizard(bob_page).locator(".transfer-banner")).to_contain_text("Transferred by Alice Martin-Whitfield")
+    expect(wizard(bob_page).locator(".transfer-banner")).to_contain_text(
+        "Transferred by Alice Martin-Whitfield"
+    )
     expect(wizard(bob_page).locator("textarea")).to_have_value("wants a quote")
     screenshot(bob_page, "transfer/4-bob-after-ask-first", full_page=False)
 
@@ -132,7 +142,11 @@ def test_alice_asks_bob_first_then_completes(live_app, logged_in_page, simulator
 
 
 def test_bob_declines_and_alice_goes_back_to_the_caller(
-    live_app, logged_in_page, simulator, entity, office  # noqa: F811
+    live_app,
+    logged_in_page,
+    simulator,
+    entity,
+    office,  # noqa: F811
 ):
     alice, bob, (alice_page, bob_page) = two_desks(entity, logged_in_page, alice_closes=False)
     answer_acme_with_a_note(simulator, alice_page)

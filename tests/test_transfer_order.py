@@ -27,16 +27,31 @@ from tests.transfer_support import Office
         (Facts(warm=True, call_state="on_hold", call_reason=""), Phase.CALLING),
         (Facts(warm=True, call_state="on_hold", call_reason="", consult_state="on_call"), Phase.CONSULTING),
         (
-            Facts(warm=True, call_state="on_hold", call_reason="", consult_state="on_call", colleague_state="ringing"),
+            Facts(
+                warm=True,
+                call_state="on_hold",
+                call_reason="",
+                consult_state="on_call",
+                colleague_state="ringing",
+            ),
             Phase.CALLING,
         ),
         (
-            Facts(warm=True, call_state="on_hold", call_reason="", consult_state="ended", colleague_state="missed"),
+            Facts(
+                warm=True,
+                call_state="on_hold",
+                call_reason="",
+                consult_state="ended",
+                colleague_state="missed",
+            ),
             Phase.DECLINED,
         ),
         (Facts(warm=True, call_state="on_hold", call_reason="", consult_state="ended"), Phase.CONSULT_ENDED),
         (Facts(warm=True, call_state="on_call", call_reason="", consult_state="ended"), Phase.RETURNED),
-        (Facts(warm=True, call_state="ended", call_reason="attendedtransfer", consult_state="ended"), Phase.TRANSFERRED),
+        (
+            Facts(warm=True, call_state="ended", call_reason="attendedtransfer", consult_state="ended"),
+            Phase.TRANSFERRED,
+        ),
     ],
 )
 def test_the_phase_is_a_function_of_what_ringcentral_reported(facts, expected):

@@ -71,9 +71,11 @@ class Office:
             match = EXTENSION_PATH.search(envelope["event"])
             if not match:
                 continue  # a party with no extension (the caller, an outside number)
-            subscription = Subscription.objects.select_related("resource__entity").filter(
-                resource__ringcentral_extension_id=match.group(1), resource__entity=self.entity
-            ).first()
+            subscription = (
+                Subscription.objects.select_related("resource__entity")
+                .filter(resource__ringcentral_extension_id=match.group(1), resource__entity=self.entity)
+                .first()
+            )
             if subscription is None:
                 continue  # a colleague who does not listen in Arcadium
             if fresh_uuids:

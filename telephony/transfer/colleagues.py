@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from crm.models import Entity, Resource
 from crm.numbers import display, normalize
@@ -63,7 +63,7 @@ def availability(presence: rc.Presence | None) -> str:
     return Availability.AVAILABLE
 
 
-def staff_on_ringcentral(entity: Entity, *, exclude: Resource | None = None):
+def staff_on_ringcentral(entity: Entity, *, exclude: Resource | None = None) -> QuerySet[Resource]:
     """The company's staff who can take a transfer: RingCentral ticked and switched on."""
     staff = Resource.objects.filter(entity=entity, ringcentral_enabled=True, ringcentral_on=True)
     staff = staff.exclude(ringcentral_extension_number="")
@@ -99,9 +99,9 @@ def colleagues(resource: Resource, *, query: str = "") -> list[Colleague]:
     query = query.strip()
     if query:
         staff = staff.filter(Q(display_name__icontains=query) | Q(ringcentral_extension_number=query))
-    staff = list(staff[:50])
-    presence = _presence_by_extension(resource) if staff else {}
-    return [Colleague(r, availability(presence.get(r.ringcentral_extension_id))) for r in staff]
+    listed = list(staff[:50])
+    presence = _presence_by_extension(resource) if listed else {}
+    return [Colleague(r, availability(presence.get(r.ringcentral_extension_id))) for r in listed]
 
 
 def typed_number(entity: Entity, query: str) -> TypedNumber | None:

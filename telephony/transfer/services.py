@@ -9,6 +9,7 @@ row per event and, under it, only reads Transfer rows and writes that same Call 
 (`wizard_hooks.call_changed`). So no two transactions ever wait on each other in a cycle.
 """
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -202,7 +203,9 @@ def _record_consult(transfer: Transfer, consult: Call, *, session_id: str, party
     """Remember the consult session; link the rows its events may have made before we knew it.
     Each statement its own transaction, one existing row each (see the lock rule above)."""
     with transaction.atomic():
-        Transfer.objects.filter(pk=transfer.pk).update(consult_session_id=session_id, consult_party_id=party_id)
+        Transfer.objects.filter(pk=transfer.pk).update(
+            consult_session_id=session_id, consult_party_id=party_id
+        )
     transfer.consult_session_id, transfer.consult_party_id = session_id, party_id
     try:
         with transaction.atomic():
@@ -275,10 +278,8 @@ def back_to_caller(*, call: Call, resource: Resource) -> None:
     try:
         with rc.session_for(resource) as session:
             if ours is not None and ours.is_live and transfer.consult_session_id:
-                try:
+                with contextlib.suppress(rc.NotFound):  # over already: its end event is on its way
                     rc.drop(session, telephony_session_id=transfer.consult_session_id)
-                except rc.NotFound:
-                    pass  # over already: its end event is on its way
             if call.state == Call.State.ON_HOLD:
                 rc.unhold(session, **ids)
     except rc.RingCentralError as exc:

@@ -52,7 +52,12 @@ def newest_reason(call: Call) -> str:
 
 
 def facts_of(
-    *, warm: bool, call: Call, consult: Call | None = None, colleague: Call | None = None, received: bool = False
+    *,
+    warm: bool,
+    call: Call,
+    consult: Call | None = None,
+    colleague: Call | None = None,
+    received: bool = False,
 ) -> Facts:
     return Facts(
         warm=warm,

@@ -30,8 +30,10 @@ def _results_context(request: EntityRequest, call: Call, query: str) -> dict:
     query = query.strip()[:MAX_QUERY]
     found = picker.colleagues(request.resource, query=query)
     typed = picker.typed_number(request.entity, query)
-    if typed is not None and typed.extension_number and any(
-        c.resource.ringcentral_extension_number == typed.extension_number for c in found
+    if (
+        typed is not None
+        and typed.extension_number
+        and any(c.resource.ringcentral_extension_number == typed.extension_number for c in found)
     ):
         typed = None  # the colleague with that extension is listed already
     forwarding = call.state == Call.State.RINGING
@@ -58,7 +60,9 @@ def transfer_search(request: EntityRequest, pk: int) -> HttpResponse:
 @require_GET
 def transfer_region(request: EntityRequest, pk: int) -> HttpResponse:
     call = _own_call(request, pk)
-    return HttpResponse(composer.fragment_html(call, f"{REGION}#region", region_context(call), request=request))
+    return HttpResponse(
+        composer.fragment_html(call, f"{REGION}#region", region_context(call), request=request)
+    )
 
 
 def _target(request: EntityRequest) -> Target:
@@ -69,7 +73,9 @@ def _target(request: EntityRequest) -> Target:
         if colleague is None:
             raise TransferError("That colleague cannot take calls through RingCentral.")
         label = picker.Colleague(colleague, "").label
-        return Target(label=label, resource=colleague, extension_number=colleague.ringcentral_extension_number)
+        return Target(
+            label=label, resource=colleague, extension_number=colleague.ringcentral_extension_number
+        )
     typed = picker.typed_number(request.entity, request.POST.get("number", "")[:MAX_QUERY])
     if typed is None:
         raise TransferError("Type a colleague's name, an extension or a phone number.")
@@ -96,7 +102,9 @@ def transfer_start(request: EntityRequest, pk: int, how: str) -> HttpResponse:
     except TransferError as exc:
         return _error(call, str(exc))
     call.refresh_from_db()
-    return HttpResponse(composer.fragment_html(call, f"{REGION}#region", region_context(call), request=request))
+    return HttpResponse(
+        composer.fragment_html(call, f"{REGION}#region", region_context(call), request=request)
+    )
 
 
 @entity_required

@@ -39,11 +39,15 @@ class TransferView:
 
 def transfer_of(call: Call) -> Transfer | None:
     """The transfer a call takes part in; internal calls are looked up by their consult session."""
-    transfers = Transfer.objects.select_related("by", "to_resource", "call__customer", "call__contact__customer")
+    transfers = Transfer.objects.select_related(
+        "by", "to_resource", "call__customer", "call__contact__customer"
+    )
     if call.transfer_id:
         return transfers.filter(pk=call.transfer_id).first()
     if call.other_extension_id and call.telephony_session_id:
-        return transfers.filter(entity_id=call.entity_id, consult_session_id=call.telephony_session_id).first()
+        return transfers.filter(
+            entity_id=call.entity_id, consult_session_id=call.telephony_session_id
+        ).first()
     return None
 
 
@@ -63,7 +67,11 @@ def view_for(call: Call, transfer: Transfer) -> TransferView:
     ours, theirs = consult_calls(transfer) if transfer.kind == Transfer.Kind.WARM else (None, None)
     received = role == "received" or _colleague_reported(transfer)
     facts = facts_of(
-        warm=transfer.kind == Transfer.Kind.WARM, call=origin, consult=ours, colleague=theirs, received=received
+        warm=transfer.kind == Transfer.Kind.WARM,
+        call=origin,
+        consult=ours,
+        colleague=theirs,
+        received=received,
     )
     return TransferView(
         transfer=transfer,
@@ -81,7 +89,7 @@ def _colleague_reported(transfer: Transfer) -> bool:
 
 def wizard_context(call: Call, fresh: bool) -> dict:
     """composer context provider: the transfer region's context (None for ordinary calls)."""
-    context = {"transfer": None, "can_transfer": _offers_transfer(call)}
+    context: dict = {"transfer": None, "can_transfer": _offers_transfer(call)}
     if not (call.transfer_id or call.other_extension_id):
         return context
     transfer = transfer_of(call)
@@ -92,7 +100,9 @@ def wizard_context(call: Call, fresh: bool) -> dict:
 
 def _offers_transfer(call: Call) -> bool:
     resource = call.resource
-    return bool(resource is not None and resource.ringcentral_active and call.is_live and call.telephony_session_id)
+    return bool(
+        resource is not None and resource.ringcentral_active and call.is_live and call.telephony_session_id
+    )
 
 
 def region_context(call: Call) -> dict:
@@ -142,9 +152,9 @@ def _after_change(transfer_pk: int, call_pk: int) -> None:
             return
         push_transfer(transfer)
         role = role_of(call, transfer)
-        if role == "consult" and call.resource_id != transfer.by_id and call.popped_up_at is not None:
-            if call.is_ended and newest_reason(call) == "attendedtransfer":
-                composer.push_closed(call)  # the caller's call opens in its place, with the notes
+        theirs = role == "consult" and call.resource_id != transfer.by_id and call.popped_up_at is not None
+        if theirs and call.is_ended and newest_reason(call) == "attendedtransfer":
+            composer.push_closed(call)  # the caller's call opens in its place, with the notes
         if role == "origin" and call.is_ended:
             _transferred(transfer)
 
