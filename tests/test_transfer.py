@@ -154,3 +154,18 @@ def test_refusals_come_back_in_plain_words_and_leave_nothing_behind(office):
     assert not Call.objects.filter(resource=office.bob).exists()
     call.refresh_from_db()
     assert call.transfer_id is None
+
+
+def test_a_colleague_without_arcadium_still_gets_the_caller(office):
+    office.bob.ringcentral_subscription.delete()  # bob does not listen in Arcadium
+    call = answered(office)
+    transfer = services.transfer_now(
+        call=call, resource=office.alice, target=Target(label="ext. 102", extension_number="102")
+    )
+    office.deliver()
+    call.refresh_from_db()
+    assert view_for(call, transfer).phase == Phase.TRANSFERRED
+    assert not Call.objects.filter(resource=office.bob).exists()
+    assert office.simulator.control.call(call.telephony_session_id)["session"]["parties"][-1][
+        "extensionId"
+    ] == (office.bob.ringcentral_extension_id)

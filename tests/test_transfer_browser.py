@@ -162,3 +162,22 @@ def test_bob_declines_and_alice_goes_back_to_the_caller(
     expect(region.locator(".transfer-call")).to_have_count(0)
     expect(wizard(alice_page).get_by_role("button", name="Transfer", exact=True)).to_be_visible()
     assert js_errors(alice_page) == []
+
+
+def test_alice_transfers_to_a_number_typed_in_any_format(
+    live_app,
+    logged_in_page,
+    simulator,
+    entity,
+    office,  # noqa: F811
+):
+    alice, bob, (alice_page, bob_page) = two_desks(entity, logged_in_page, alice_closes=False)
+    answer_acme_with_a_note(simulator, alice_page)
+    picker = open_picker(alice_page, "415.555.0190")
+    typed = picker.locator(".transfer-choice.typed")
+    expect(typed).to_contain_text("(415) 555-0190")
+    typed.get_by_role("button", name="Transfer now to (415) 555-0190").click()
+    expect(wizard(alice_page).locator(".transfer-done")).to_have_text("Transferred to (415) 555-0190.")
+    expect(state(alice_page)).to_have_text("Ended")
+    assert Transfer.objects.get().to_number == "+14155550190"
+    expect(bob_page.locator(".wizard")).to_have_count(0)
