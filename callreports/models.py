@@ -29,6 +29,33 @@ class CallNote(models.Model):
     def __str__(self) -> str:
         return f"Note on {self.call}"
 
+    def history(self) -> list[dict]:
+        """Each turn of writing with its author and the part it added (the whole text when the
+        turn rewrote what was there)."""
+        turns, before = [], ""
+        for revision in self.revisions.select_related("author__resource").order_by("pk"):
+            added = (
+                revision.text[len(before) :].strip() if revision.text.startswith(before) else revision.text
+            )
+            turns.append({"author": revision.author, "at": revision.saved_at, "added": added})
+            before = revision.text
+        return turns
+
+
+class CallNoteRevision(models.Model):
+    """Who wrote what in a call's note: one row per turn of writing (a person's saves in a row
+    update their turn), so a note two people added to reads back as their parts."""
+
+    note = models.ForeignKey(CallNote, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True)  # the whole note as this turn left it
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Revision of {self.note}"
+
 
 class ActionQuerySet(models.QuerySet):
     def for_entity(self, entity: "Entity | int") -> "ActionQuerySet":

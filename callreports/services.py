@@ -13,7 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from callreports.models import Action, CallNote
+from callreports.models import Action, CallNote, CallNoteRevision
 from crm.models import Contact, Customer, Resource
 from telephony.live import push
 from telephony.models import Call
@@ -152,8 +152,19 @@ def call_note_save(
             raise NoteConflict(note)
         note.text, note.updated_by, note.version = text, user, note.version + 1
         note.save(update_fields=["text", "updated_by", "updated_at", "version"])
+    _record_turn(note, user)
     _push_note(note=note, user=user, from_tab=from_tab)
     return note
+
+
+def _record_turn(note: CallNote, user: User) -> None:
+    """Keep who wrote what: a save extends its author's turn, or starts a new one."""
+    last = note.revisions.order_by("-pk").first()
+    if last is not None and last.author_id == user.pk:
+        last.text, last.saved_at = note.text, timezone.now()
+        last.save(update_fields=["text", "saved_at"])
+    else:
+        CallNoteRevision.objects.create(note=note, author=user, text=note.text)
 
 
 def _push_note(*, note: CallNote, user: User, from_tab: str) -> None:

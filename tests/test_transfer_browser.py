@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from callreports.calls import call_page
-from telephony.models import Call, Transfer
+from telephony.models import Call, CallEvent, Transfer
 from tests.browser import js_errors, screenshot
 from tests.test_wizard_browser import connected_staff, office  # noqa: F401 - the fixture
 
@@ -89,7 +89,9 @@ def test_alice_transfers_acme_to_bob_now(live_app, logged_in_page, simulator, en
     expect(state(bob_page)).to_have_text("On call")
     wizard(bob_page).locator("textarea").fill("wants a quote\nquote sent for 40 units")
     expect(wizard(bob_page).locator(".note-state")).to_contain_text("Saved")
-    expect(wizard(bob_page).locator(".note-state")).to_contain_text("first written by Alice Martin-Whitfield")
+    expect(wizard(bob_page).locator(".note-history")).to_have_text(
+        "Alice Martin-Whitfield wrote “wants a quote”; Bob Chen added “quote sent for 40 units”."
+    )
     screenshot(bob_page, "transfer/2-bob-receives", full_page=False)
     assert Transfer.objects.get().kind == "cold"
     assert Call.objects.get(telephony_session_id=tsid, resource=bob).customer.name == "ACME Corp"
@@ -137,6 +139,9 @@ def test_alice_asks_bob_first_then_completes(live_app, logged_in_page, simulator
     page = call_page(customer=acme, filters={})
     assert [row.resource for row in page.calls] == [alice]  # one call in ACME's history…
     assert [leg.resource for leg in page.calls[0].transfer_legs] == [bob]  # …with bob's leg
+    # Every RingCentral event was applied the first time: none failed (a deadlock would fail one).
+    assert not CallEvent.objects.exclude(error="").exists()
+    assert not CallEvent.objects.filter(processed_at__isnull=True).exists()
     assert js_errors(alice_page) == []
     assert js_errors(bob_page) == []
 

@@ -134,4 +134,7 @@ def test_the_calls_of_a_transfer_share_one_note(desk, live_call, entity):
     assert note_readers(live_call) == {alice.user_id, bob.user_id}
     note = call_note_save(call=note_call(received), user=bob.user, text="wants a quote\nquote sent")
     assert (note.created_by, note.updated_by, note.call) == (alice.user, bob.user, live_call)
+    call_note_save(call=live_call, user=bob.user, text="wants a quote\nquote sent for 40 units")
+    turns = [(turn["author"], turn["added"]) for turn in note.history()]
+    assert turns == [(alice.user, "wants a quote"), (bob.user, "quote sent for 40 units")]
     assert wizard_context(received, True)["transfer"].role == "received"
