@@ -67,3 +67,23 @@ def env_float(name: str, default: float) -> float:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def isolate_parallel_test_worker() -> None:
+    """Under pytest-xdist (`make test` runs the suite in several processes) the workers share one
+    Redis server and some tests empty their db: each worker takes its own db (the configured one,
+    then the ones below it) and its own channel prefix. Written back to the environment because the
+    servers, workers and simulators the tests start inherit it (and must not shift it again). pytest-django names each worker's
+    test database apart by itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    # The processes a test starts inherit both the worker's name and the values set here.
+    if not worker.startswith("gw") or os.environ.get("ARCADIUM_ISOLATED_WORKER") == worker:
+        return
+    os.environ["ARCADIUM_ISOLATED_WORKER"] = worker
+    index = int(worker[2:])
+    for name in ("REDIS_URL", "TEST_REDIS_URL"):
+        url = os.environ.get(name)
+        if url:
+            base, _, db = url.rpartition("/")
+            os.environ[name] = f"{base}/{(int(db or 0) - index) % 16}"
+    os.environ["CHANNELS_PREFIX"] = f"{os.environ.get('CHANNELS_PREFIX', 'arcadium')}-{worker}"

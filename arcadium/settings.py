@@ -12,13 +12,23 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from arcadium.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from arcadium.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    isolate_parallel_test_worker,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ARCADIUM_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("ARCADIUM_TESTING", False)
+if TESTING:
+    isolate_parallel_test_worker()
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-8m2@k!arcadium-telephony-do-not-use-in-production"  # noqa: S105 (development only, refused without DEBUG)
 _DEV_FIELD_KEY = "3sV0aQ7fJmN8p1vGZk2yXb5cR9tLwE4hUo6iD0nAqCs="
