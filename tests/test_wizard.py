@@ -213,12 +213,12 @@ async def test_later_events_push_only_the_live_parts(entity, acme):
         status = update.select_one(".wizard-status[hx-swap-oob=true]")
         assert text(status.select_one(".state-badge")) == "On call"
         controls = update.select_one(".wizard-controls[hx-swap-oob=true]")
-        assert [b["data-action"] for b in controls.select("button")] == ["mute", "hold", "hangup"]
+        assert [b["data-action"] for b in controls.select("button")] == ["mute", "hold", "transfer", "hangup"]
         await desk.ring(code="Answered", sequence=4, muted=True)
         assert text((await desk.pushed()).select_one(".state-badge")) == "Muted · On call"
         await desk.ring(code="Hold", sequence=5, muted=True)
         held = await desk.pushed()
-        assert [b["data-action"] for b in held.select("button")] == ["unmute", "unhold", "hangup"]
+        assert [b["data-action"] for b in held.select("button")] == ["unmute", "unhold", "transfer", "hangup"]
         await desk.ring(code="Disconnected", sequence=6)
         ended = await desk.pushed()
     assert "Call ended" in text(ended.select_one(".wizard-controls"))
