@@ -159,6 +159,15 @@ def test_bob_declines_and_alice_goes_back_to_the_caller(
     region = wizard(alice_page).locator(".transfer-region")
     expect(region.locator(".transfer-call.consult")).to_contain_text("Calling…")
     consult_session = Transfer.objects.get().consult_session_id
+    hold = region.locator(".transfer-hold")
+    expect(hold).to_have_attribute("data-nudge-after", "60")  # TRANSFER_HOLD_NUDGE_SECONDS
+    expect(hold).not_to_have_class("transfer-hold nudge")
+    expect(bob_page.locator(".wizard", has_text="wants to transfer")).to_have_count(1)
+    expect(hold).to_contain_text("Caller on hold for")
+    alice_page.wait_for_timeout(500)  # the consult's events are in
+    hold.evaluate("el => { el.dataset.nudgeAfter = '1'; }")  # as if a minute had passed
+    expect(hold).to_have_class("transfer-hold nudge")
+    screenshot(alice_page, "transfer/5-caller-held-too-long", full_page=False)
     expect(bob_page.locator(".wizard", has_text="wants to transfer")).to_have_count(1)
     simulator.control.decline_call(consult_session)
     expect(region.locator(".transfer-call.consult")).to_contain_text("Did not take the call")
