@@ -169,3 +169,22 @@ def test_a_colleague_without_arcadium_still_gets_the_caller(office):
     assert office.simulator.control.call(call.telephony_session_id)["session"]["parties"][-1][
         "extensionId"
     ] == (office.bob.ringcentral_extension_id)
+
+
+def test_ask_first_end_the_consult_then_back_to_the_caller(office):
+    call = answered(office)
+    transfer = services.ask_first(call=call, resource=office.alice, target=bob_target(office))
+    office.deliver()
+    transfer.refresh_from_db()
+    office.simulator.control.answer_call(transfer.consult_session_id)
+    office.deliver()
+    services.hang_up_consult(call=call, resource=office.alice)
+    office.deliver()
+    call.refresh_from_db()
+    assert (call.state, view_for(call, transfer).phase) == (Call.State.ON_HOLD, Phase.CONSULT_ENDED)
+    with pytest.raises(TransferError, match=r"The call with Bob Chen \(ext. 102\) has ended"):
+        services.complete_transfer(call=call, resource=office.alice)
+    services.back_to_caller(call=call, resource=office.alice)
+    office.deliver()
+    call.refresh_from_db()
+    assert (call.state, view_for(call, transfer).phase) == (Call.State.ON_CALL, Phase.RETURNED)

@@ -195,3 +195,25 @@ def test_alice_transfers_to_a_number_typed_in_any_format(
     expect(state(alice_page)).to_have_text("Ended")
     assert Transfer.objects.get().to_number == "+14155550190"
     expect(bob_page.locator(".wizard")).to_have_count(0)
+
+
+def test_alice_forwards_a_ringing_call_to_bob(live_app, logged_in_page, simulator, entity, office):  # noqa: F811
+    alice, bob, (alice_page, bob_page) = two_desks(entity, logged_in_page, alice_closes=True)
+    simulator.control.place_call(ACME, "101", from_name="ACME NEW YORK")
+    expect(state(alice_page)).to_have_text("Ringing")
+    wizard(alice_page).get_by_role("button", name="Forward").click()
+    picker = wizard(alice_page).locator(".transfer-picker")
+    expect(picker.get_by_role("button", name="Ask Bob Chen first")).to_have_count(0)  # nobody to hold yet
+    picker.get_by_role("button", name="Forward to Bob Chen").click()
+    expect(alice_page.locator(".toast")).to_contain_text(
+        "ACME Corp (C-1000) forwarded to Bob Chen (ext. 102)"
+    )
+    expect(alice_page.locator(".wizard")).to_have_count(0)
+    expect(state(bob_page)).to_have_text("Ringing")
+    expect(wizard(bob_page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
+    expect(wizard(bob_page).locator(".transfer-banner")).to_contain_text(
+        "Forwarded by Alice Martin-Whitfield"
+    )
+    wizard(bob_page).get_by_role("button", name="Answer").click()
+    expect(state(bob_page)).to_have_text("On call")
+    assert js_errors(alice_page) == [] and js_errors(bob_page) == []

@@ -251,6 +251,11 @@ def complete_transfer(*, call: Call, resource: Resource) -> Transfer:
     transfer = _current_warm(call)
     if not transfer.consult_session_id or not transfer.consult_party_id:
         raise TransferError(f"{transfer.to_label} has not been reached yet. Wait a moment.")
+    ours, _ = consult_calls(transfer)
+    if ours is not None and ours.is_ended:  # RingCentral would only say the state is wrong
+        raise TransferError(
+            f"The call with {transfer.to_label} has ended: go back to the caller, or ask again."
+        )
     target = Target(label=transfer.to_label)
     expected = _expect_colleague(transfer, call)
     try:
