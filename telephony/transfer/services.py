@@ -21,6 +21,7 @@ from telephony import plain_errors
 from telephony import ringcentral as rc
 from telephony.connect.devices import softphone_device_id
 from telephony.models import Call, Subscription, Transfer
+from telephony.transfer.legs import consult_calls
 
 logger = logging.getLogger(__name__)
 ANSWERED = (Call.State.ON_CALL, Call.State.ON_HOLD)
@@ -218,24 +219,6 @@ def _record_consult(transfer: Transfer, consult: Call, *, session_id: str, party
     for pk in legs.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
             Call.objects.filter(pk=pk, transfer=None).update(transfer=transfer, updated_at=timezone.now())
-    # Deferred so the pushes read what is committed (views render after their own transaction).
-    from telephony.transfer import wizard_hooks  # noqa: PLC0415 - wizard_hooks imports this module
-
-    wizard_hooks.push_transfer(transfer)
-
-
-def consult_calls(transfer: Transfer) -> tuple[Call | None, Call | None]:
-    """(our party, the colleague's party) of the consult call, as RingCentral reported them."""
-    if not transfer.consult_session_id:
-        return None, None
-    rows = Call.objects.filter(entity_id=transfer.entity_id, telephony_session_id=transfer.consult_session_id)
-    ours = theirs = None
-    for row in rows:
-        if row.resource_id == transfer.by_id:
-            ours = row
-        elif transfer.to_resource_id and row.resource_id == transfer.to_resource_id:
-            theirs = row
-    return ours, theirs
 
 
 def _current_warm(call: Call) -> Transfer:

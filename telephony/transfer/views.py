@@ -11,7 +11,7 @@ from telephony.models import Call
 from telephony.transfer import colleagues as picker
 from telephony.transfer import services
 from telephony.transfer.services import Target, TransferError
-from telephony.transfer.wizard_hooks import REGION, region_context
+from telephony.transfer.wizard_hooks import REGION, push_transfer, region_context
 from telephony.wizard import composer
 
 MAX_QUERY = 100
@@ -98,9 +98,11 @@ def transfer_start(request: EntityRequest, pk: int, how: str) -> HttpResponse:
     try:
         target = _target(request)
         start = services.ask_first if how == "ask" else services.transfer_now
-        start(call=call, resource=request.resource, target=target)
+        transfer = start(call=call, resource=request.resource, target=target)
     except TransferError as exc:
         return _error(call, str(exc))
+    # The user's other tabs, and a consult call whose first events came before its session was known.
+    push_transfer(transfer)
     call.refresh_from_db()
     return HttpResponse(
         composer.fragment_html(call, f"{REGION}#region", region_context(call), request=request)

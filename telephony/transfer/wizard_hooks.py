@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 
 from telephony.live import push
 from telephony.models import Call, Transfer
-from telephony.transfer.services import consult_calls
+from telephony.transfer.legs import consult_calls
 from telephony.transfer.state import Phase, facts_of, newest_reason, phase
 from telephony.wizard import composer
 
