@@ -56,8 +56,13 @@ def test_it_hands_the_user_their_own_credentials_uncached_encrypted_and_unlogged
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     body = response.json()
     password = body["sipInfo"]["password"]
-    (registration_device,) = [d for d in simulator.sdk_platform("101").get(
-        "/restapi/v1.0/account/~/extension/~/device").json_dict()["records"] if d["type"] == "WebPhone"]
+    (registration_device,) = [
+        d
+        for d in simulator.sdk_platform("101")
+        .get("/restapi/v1.0/account/~/extension/~/device")
+        .json_dict()["records"]
+        if d["type"] == "WebPhone"
+    ]
     assert body["deviceId"] == registration_device["id"] == webphone_device_id(alice)
     assert body["sipInfo"]["outboundProxy"] and body["sipInfo"]["authorizationId"]
     assert 60 <= body["refreshInSeconds"] <= 86400
@@ -76,7 +81,9 @@ def test_it_keeps_one_device_and_asks_again_before_the_credentials_lapse(alice):
     assert client.get(URL).json() == {**first, "refreshInSeconds": client.get(URL).json()["refreshInSeconds"]}
     assert WebPhoneCredential.objects.get(resource=alice).provisioned_at == credential.provisioned_at
 
-    WebPhoneCredential.objects.filter(pk=credential.pk).update(refresh_after=timezone.now() - timedelta(seconds=1))
+    WebPhoneCredential.objects.filter(pk=credential.pk).update(
+        refresh_after=timezone.now() - timedelta(seconds=1)
+    )
     again = client.get(URL).json()
     refreshed = WebPhoneCredential.objects.get(resource=alice)
     assert refreshed.provisioned_at > credential.provisioned_at and refreshed.fresh
@@ -96,7 +103,9 @@ def test_only_the_signed_in_user_gets_credentials_and_only_their_own(alice, conn
     switched_off = ResourceFactory(entity=alice.entity, ringcentral_enabled=False)
     refused = client_for(switched_off).get(URL)
     assert refused.status_code == 409
-    assert refused.json() == {"error": "RingCentral is switched off for you: switch it on from the phone icon first."}
+    assert refused.json() == {
+        "error": "RingCentral is switched off for you: switch it on from the phone icon first."
+    }
     assert client_for(alice).post(URL).status_code == 405
 
 

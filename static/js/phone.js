@@ -212,7 +212,7 @@
 
   // A wizard button on this browser's call. Hang-up of a call still ringing declines it (its
   // promise waits for a CANCEL it may never match, so it is not awaited).
-  function act(sessionId, action) {
+  function act(sessionId, action, done) {
     var call = findCall(sessionId);
     if (!call) return false;
     var run = {
@@ -228,7 +228,7 @@
       unhold: function () { return call.unhold(); },
     }[action];
     if (!run) return false;
-    Promise.resolve().then(run).then(tellFollowers, function (error) {
+    Promise.resolve().then(run).then(function () { tellFollowers(); if (done) done(); }, function (error) {
       showError(sessionId, "The browser phone could not " + action.replace("hangup", "hang up") + " this call: " + (error.message || error));
     });
     return true;
@@ -255,11 +255,21 @@
     if (!button || !wanted) return;
     var sessionId = button.closest(".wizard-controls").dataset.browserCall;
     var action = button.dataset.action;
-    var handled = leader ? act(sessionId, action) : relay(sessionId, action);
+    var closeWizards = action === "hangup" ? function () { hungUp(button.getAttribute("hx-post")); } : null;
+    var handled = leader ? act(sessionId, action, closeWizards) : relay(sessionId, action);
     if (!handled || action === "mute" || action === "unmute") return;
     event.preventDefault();
     event.stopPropagation();
+    if (!leader && closeWizards) closeWizards();
   }, true);
+
+  // What the Hang up button does besides hanging up: the server closes the wizard in every tab
+  // (if the user wants that); RingCentral's events then end the call in the history.
+  function hungUp(url) {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    fetch(url, { method: "POST", credentials: "same-origin", headers: headers, body: "done=browser" }).catch(function () {});
+  }
 
   if (channel) {
     channel.onmessage = function (event) {
