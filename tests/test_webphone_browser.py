@@ -60,7 +60,12 @@ def browser(playwright_chromium):
 
 def in_browser(entity, **fields):
     return connected_staff(
-        entity, "101", display_name="Alice Martin-Delacroix", answer_on="browser", answer_on_chosen=True, **fields
+        entity,
+        "101",
+        display_name="Alice Martin-Delacroix",
+        answer_on="browser",
+        answer_on_chosen=True,
+        **fields,
     )
 
 
@@ -110,7 +115,11 @@ def registrations(simulator) -> list[dict]:
 
 
 def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_that_takes_over(
-    live_app, logged_in_page, simulator, entity, office  # noqa: F811
+    live_app,
+    logged_in_page,
+    simulator,
+    entity,
+    office,  # noqa: F811
 ):
     alice = in_browser(entity)
     page = logged_in_page(alice.user)
@@ -132,7 +141,9 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     assert party_status(simulator, tsid)["to"]["deviceId"] == registration["deviceId"]
 
     wait_for(lambda: hears_the_far_end(page), timeout=AUDIO_WAIT, what="the browser to play the far end")
-    wait_for(lambda: far_end_hears_beeps(simulator, tsid), timeout=AUDIO_WAIT, what="the far end to hear the mic")
+    wait_for(
+        lambda: far_end_hears_beeps(simulator, tsid), timeout=AUDIO_WAIT, what="the far end to hear the mic"
+    )
     assert stats(page)["bytesSent"] > 1000
 
     wizard(second).get_by_role("button", name="Hold").click()  # a follower's button, run by the phone's tab
@@ -199,10 +210,14 @@ def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simul
     from tests.sip_phone import SipPhone
 
     alice = in_browser(entity)
-    info = simulator.sdk_platform("101").post(
-        "/restapi/v1.0/client-info/sip-provision", {"sipInfo": [{"transport": "WSS"}]}
-    ).json_dict()["sipInfo"][0]
-    others = [SipPhone(info, instance_id=f"desk-app-{n}", url=f"ws://127.0.0.1:{simulator.port}/") for n in range(5)]
+    info = (
+        simulator.sdk_platform("101")
+        .post("/restapi/v1.0/client-info/sip-provision", {"sipInfo": [{"transport": "WSS"}]})
+        .json_dict()["sipInfo"][0]
+    )
+    others = [
+        SipPhone(info, instance_id=f"desk-app-{n}", url=f"ws://127.0.0.1:{simulator.port}/") for n in range(5)
+    ]
     try:
         assert all(phone.register().status == 200 for phone in others)
         page = logged_in_page(alice.user)
@@ -223,7 +238,12 @@ def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simul
 
 
 def test_a_blocked_microphone_says_how_to_allow_it_and_settings_show_devices(
-    live_app, logged_in_page, simulator, entity, office, playwright_chromium  # noqa: F811
+    live_app,
+    logged_in_page,
+    simulator,
+    entity,
+    office,
+    playwright_chromium,  # noqa: F811
 ):
     alice = in_browser(entity)
     page = logged_in_page(alice.user)
@@ -236,8 +256,10 @@ def test_a_blocked_microphone_says_how_to_allow_it_and_settings_show_devices(
     page.wait_for_function(
         "() => parseFloat(document.querySelector('[data-webphone-level]').dataset.level || '0') > 0.01"
     )  # the meter moves with the beeps
+    panel.locator(".webphone-devices").scroll_into_view_if_needed()
     screenshot(page, "webphone/settings-1366", full_page=False)
     page.set_viewport_size({"width": 1024, "height": 640})
+    panel.locator(".webphone-devices").scroll_into_view_if_needed()
     screenshot(page, "webphone/settings-1024", full_page=False)
 
     # Without Chromium's fake permission prompt, a headless browser refuses the microphone.
@@ -266,7 +288,11 @@ def blocked_checks(blocked) -> None:
 
 
 def test_a_user_who_never_chose_answers_in_the_browser_once_it_has_the_microphone(
-    live_app, logged_in_page, simulator, entity, office  # noqa: F811
+    live_app,
+    logged_in_page,
+    simulator,
+    entity,
+    office,  # noqa: F811
 ):
     alice = connected_staff(entity, "101", answer_on="pc")
     page = logged_in_page(alice.user)

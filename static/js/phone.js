@@ -47,11 +47,20 @@
     var label = el.querySelector("[data-webphone-label]"), help = el.querySelector("[data-webphone-help]");
     label.textContent = LABELS[state.name] || state.name;
     help.textContent = state.help || "";
-    help.hidden = !state.help || state.name === "ready";
-    el.title = (LABELS[state.name] || "") + (state.help ? ": " + state.help : "");
+    el.querySelector("[data-webphone-help-box]").hidden = !state.help || state.name === "ready" || hiddenHelp === state.help;
+    el.title = (LABELS[state.name] || "") + (state.help ? ". " + state.help : "");
     var summary = document.querySelector("#phone-panel [data-webphone-summary]");
     if (summary) summary.textContent = el.title;
   }
+
+  // A problem's explanation stays under the header until the person hides it (the pill keeps it
+  // as its tooltip); a new problem shows again.
+  var hiddenHelp = null;
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-webphone-help-close]")) return;
+    hiddenHelp = state.help;
+    render();
+  });
 
   function show(name, help) {
     state = { name: name, help: help || "" };
