@@ -139,6 +139,8 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     expect(badge(page)).to_have_text("On call")
     expect(badge(second)).to_have_text("On call")
     assert party_status(simulator, tsid)["to"]["deviceId"] == registration["deviceId"]
+    page.set_viewport_size({"width": 1366, "height": 768})
+    screenshot(page, "readme/answer-in-browser", full_page=False)  # the README's picture
 
     wait_for(lambda: hears_the_far_end(page), timeout=AUDIO_WAIT, what="the browser to play the far end")
     wait_for(
