@@ -14,13 +14,15 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.models import Resource
+from tests import test_wizard_browser
 from tests.browser import CHROMIUM_ARGS, js_errors, login, new_page, screenshot
 from tests.services import require_chromium
-from tests.test_wizard_browser import connected_staff, office  # noqa: F401 (a fixture)
+from tests.test_wizard_browser import connected_staff
 from tests.waiting import wait_for
 from tests.webphone_browser import phone_chromium_args, write_beeps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+office = test_wizard_browser.office  # the fixture: ACME Corp and its contacts, webhooks to the live app
 
 ACME = "+12125550100"
 AUDIO_WAIT = 20.0
@@ -119,7 +121,7 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     logged_in_page,
     simulator,
     entity,
-    office,  # noqa: F811
+    office,
 ):
     alice = in_browser(entity)
     page = logged_in_page(alice.user)
@@ -183,7 +185,7 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     assert js_errors(second) == []
 
 
-def test_click_to_dial_places_the_call_from_the_browser(live_app, logged_in_page, simulator, entity, office):  # noqa: F811
+def test_click_to_dial_places_the_call_from_the_browser(live_app, logged_in_page, simulator, entity, office):
     alice = in_browser(entity)
     page = logged_in_page(alice.user)
     expect(phone_state(page)).to_have_attribute("data-state", "ready")
@@ -208,7 +210,7 @@ def test_click_to_dial_places_the_call_from_the_browser(live_app, logged_in_page
     assert js_errors(page) == []
 
 
-def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simulator, entity, office):  # noqa: F811
+def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simulator, entity, office):
     from tests.sip_phone import SipPhone
 
     alice = in_browser(entity)
@@ -227,9 +229,10 @@ def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simul
         expect(phone_state(page)).to_have_attribute("data-state", "refused")
         expect(phone_state(page)).to_contain_text("Phone refused")
         expect(page.locator("[data-webphone-help]")).to_have_text(
-            "RingCentral allows 5 phones per user and yours already has 5 connected (the RingCentral app, "
-            "other browsers or computers). Close one of them, or wait a minute for an old one to expire, "
-            "then reload this page."
+            "Calls cannot ring in this browser: RingCentral allows 5 phones per user and yours already "
+            "has 5 connected (the RingCentral app, "
+            "other browsers or computers). Close one of them, or wait a minute for an old one to expire: "
+            "this browser tries again every 30 seconds."
         )
         screenshot(page, "webphone/header-refused-1366", full_page=False)
         page.set_viewport_size({"width": 1024, "height": 640})
@@ -245,7 +248,7 @@ def test_a_blocked_microphone_says_how_to_allow_it_and_settings_show_devices(
     simulator,
     entity,
     office,
-    playwright_chromium,  # noqa: F811
+    playwright_chromium,
 ):
     alice = in_browser(entity)
     page = logged_in_page(alice.user)
@@ -294,7 +297,7 @@ def test_a_user_who_never_chose_answers_in_the_browser_once_it_has_the_microphon
     logged_in_page,
     simulator,
     entity,
-    office,  # noqa: F811
+    office,
 ):
     alice = connected_staff(entity, "101", answer_on="pc")
     page = logged_in_page(alice.user)

@@ -73,17 +73,20 @@
   }
 
   // RingCentral's refusals in words a person can act on.
+  function code(error) {
+    return (String((error && error.message) || error || "").match(/SIP\/2\.0 (\d{3})/) || [])[1];
+  }
+
   function refusal(error) {
-    var text = String((error && error.message) || error || "");
-    var code = (text.match(/SIP\/2\.0 (\d{3})/) || [])[1];
-    if (code === "603") {
-      return "RingCentral allows 5 phones per user and yours already has 5 connected (the RingCentral app, " +
-        "other browsers or computers). Close one of them, or wait a minute for an old one to expire, then reload this page.";
+    var status = code(error);
+    if (status === "603") {
+      return "Calls cannot ring in this browser: RingCentral allows 5 phones per user and yours already has 5 connected (the RingCentral app, " +
+        "other browsers or computers). Close one of them, or wait a minute for an old one to expire: this browser tries again every 30 seconds.";
     }
-    if (code === "401" || code === "403") {
+    if (status === "401" || status === "403") {
       return "RingCentral did not accept this browser's phone credentials. Reload the page; if it happens again, authorize RingCentral again.";
     }
-    if (code) return "RingCentral refused this browser's phone (SIP " + code + "). Retrying in 30 seconds.";
+    if (status) return "RingCentral refused this browser's phone (SIP " + status + "). Retrying in 30 seconds.";
     return "RingCentral's phone service did not answer. Retrying in 30 seconds.";
   }
 
@@ -175,16 +178,29 @@
           phone = webPhone;
           show("ready", "Calls ring in this browser: answer them in the call wizard.");
           scheduleRefresh(body.refreshInSeconds);
+          watchConnection(webPhone);
         }, function (error) {
           closeQuietly(webPhone);
           var words = refusal(error);
           show("refused", words);
-          if (!/^RingCentral allows 5/.test(words)) retryLater();
+          retryLater();
         });
       });
     }).catch(function () {
       show("unavailable", "Arcadium could not be reached. Retrying in 30 seconds.");
       retryLater();
+    });
+  }
+
+  // The package does not reconnect: when its socket closes (network, RingCentral's side, a
+  // re-registration left unanswered), say so and register again with the same instanceId.
+  function watchConnection(webPhone) {
+    webPhone.sipClient.wsc.addEventListener("close", function () {
+      if (phone !== webPhone) return;  // disposed on purpose
+      phone = null;
+      show("unavailable", "The browser phone lost its connection to RingCentral. Reconnecting…");
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(function () { if (leader && !phone) register(); }, 3000);
     });
   }
 
