@@ -150,6 +150,8 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     )
     assert stats(page)["bytesSent"] > 1000
 
+    assert stats(page)["playing"]  # the package's own <audio>, outside the page: no tab hides it
+
     wizard(second).get_by_role("button", name="Hold").click()  # a follower's button, run by the phone's tab
     expect(badge(page)).to_have_text("On hold")
     expect(badge(second)).to_have_text("On hold")

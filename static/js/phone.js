@@ -443,8 +443,9 @@
     calls: function () { return leader ? sessionIds() : leaderCalls.slice(); },
     audioStats: function (sessionId) {
       var call = findCall(sessionId) || (phone && phone.callSessions[phone.callSessions.length - 1]);
-      var out = { bytesReceived: 0, bytesSent: 0, audioLevel: 0 };
+      var out = { bytesReceived: 0, bytesSent: 0, audioLevel: 0, playing: false };
       if (!call || !call.rtcPeerConnection) return Promise.resolve(out);
+      out.playing = !!call.audioElement && !call.audioElement.paused;
       return call.rtcPeerConnection.getStats().then(function (report) {
         report.forEach(function (s) {
           if (s.type === "inbound-rtp" && s.kind === "audio") { out.bytesReceived = s.bytesReceived; out.audioLevel = s.audioLevel || 0; }
