@@ -244,7 +244,7 @@ def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simul
             phone.close()
 
 
-def test_a_blocked_microphone_says_how_to_allow_it_and_settings_show_devices(
+def test_a_blocked_microphone_says_how_to_allow_it_the_offer_asks_and_settings_show_devices(
     live_app,
     logged_in_page,
     simulator,
@@ -280,6 +280,20 @@ def test_a_blocked_microphone_says_how_to_allow_it_and_settings_show_devices(
         login(blocked, live_app.url, alice.user.username)
         expect(phone_state(blocked)).to_have_attribute("data-state", "blocked")
         blocked_checks(blocked)
+
+        # Someone who never picked an answering mode is offered the browser; the browser asks.
+        bob = connected_staff(entity, "102", display_name="Robert Fitzgerald-Okonkwo", answer_on="pc")
+        offered = new_page(refusing, contexts)
+        login(offered, live_app.url, bob.user.username)
+        offered.set_viewport_size({"width": 1366, "height": 768})
+        offer = offered.get_by_role("button", name="Answer calls in this browser")
+        expect(offer).to_be_visible()
+        screenshot(offered, "webphone/header-offer-1366", full_page=False)
+        offered.context.grant_permissions(["microphone"], origin=live_app.url)  # as the person would
+        offer.click()
+        expect(phone_state(offered)).to_have_attribute("data-state", "ready")
+        bob.refresh_from_db()
+        assert (bob.answer_on, bob.answer_on_chosen) == (Resource.AnswerOn.BROWSER, False)
     finally:
         for context in contexts:
             context.close()
@@ -295,16 +309,12 @@ def blocked_checks(blocked) -> None:
 
 
 def test_a_user_who_never_chose_answers_in_the_browser_once_it_has_the_microphone(
-    live_app,
-    logged_in_page,
-    simulator,
-    entity,
-    office,
+    live_app, logged_in_page, simulator, entity, office
 ):
-    alice = connected_staff(entity, "101", answer_on="pc")
-    page = logged_in_page(alice.user)
-    page.context.grant_permissions(["microphone"], origin=live_app.url)
-    page.reload()
+    alice = connected_staff(entity, "101", display_name="Alice Martin-Delacroix", answer_on="pc")
+    page = logged_in_page(alice.user)  # this Chromium has granted the microphone
     expect(phone_state(page)).to_have_attribute("data-state", "ready")
     alice.refresh_from_db()
     assert (alice.answer_on, alice.answer_on_chosen) == (Resource.AnswerOn.BROWSER, False)
+    page.set_viewport_size({"width": 1024, "height": 640})
+    screenshot(page, "webphone/header-ready-1024", full_page=False)

@@ -133,3 +133,12 @@ def test_a_browser_with_the_microphone_makes_answer_in_browser_the_default_once(
     alice.refresh_from_db()
     assert (alice.answer_on, alice.answer_on_chosen) == (Resource.AnswerOn.PHONE, True)  # their choice stands
     assert client_for(alice).get(url).status_code == 405
+
+
+def test_declining_the_offer_keeps_the_mode_the_user_has(alice):
+    Resource.objects.filter(pk=alice.pk).update(answer_on=Resource.AnswerOn.PC)
+    client = client_for(alice)
+    assert client.post(reverse("telephony-webphone-default"), {"choice": "keep"}).status_code == 204
+    assert client.post(reverse("telephony-webphone-default")).status_code == 204  # a microphone later
+    alice.refresh_from_db()
+    assert (alice.answer_on, alice.answer_on_chosen) == (Resource.AnswerOn.PC, True)

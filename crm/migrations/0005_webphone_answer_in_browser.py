@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def fixed_phone_was_chosen(apps, schema_editor):
+    # "Fixed phone" was never a default: those users picked it, so the browser must not pick for them.
+    apps.get_model("crm", "Resource").objects.filter(answer_on="phone").update(answer_on_chosen=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -20,4 +25,5 @@ class Migration(migrations.Migration):
             name='answer_on',
             field=models.CharField(choices=[('pc', 'Answer on PC'), ('phone', 'Fixed phone'), ('browser', 'Answer in browser')], default='pc', max_length=7),
         ),
+        migrations.RunPython(fixed_phone_was_chosen, migrations.RunPython.noop),
     ]

@@ -42,10 +42,14 @@
   function render() {
     var el = box();
     if (!el) return;
-    el.hidden = !wanted;
+    var offering = !wanted && state.name === "offer";
+    el.hidden = !wanted && !offering;
+    el.querySelector("[data-webphone-offer]").hidden = !offering;
+    el.querySelector("[data-webphone-offer-no]").hidden = !offering;
+    el.querySelector(".webphone-dot").hidden = offering;
     el.dataset.state = state.name;
     var label = el.querySelector("[data-webphone-label]"), help = el.querySelector("[data-webphone-help]");
-    label.textContent = LABELS[state.name] || state.name;
+    label.textContent = offering ? "" : LABELS[state.name] || state.name;
     help.textContent = state.help || "";
     el.querySelector("[data-webphone-help-box]").hidden = !state.help || state.name === "ready" || hiddenHelp === state.help;
     el.title = (LABELS[state.name] || "") + (state.help ? ". " + state.help : "");
@@ -423,18 +427,42 @@
     if (!now) adoptDefault(icon);
   }
 
-  // A user who never picked an answering mode answers in the browser once it has the microphone.
+  // A user who never picked an answering mode answers in the browser once it has the microphone:
+  // at once if it was granted already, else the header offers it (the browser then asks).
   function adoptDefault(icon) {
     var el = box();
     if (!el || el.dataset.chooseDefault !== "on" || !icon || icon.dataset.state !== "listening") return;
-    if (!navigator.permissions || !navigator.permissions.query) return;
+    if (!navigator.permissions || !navigator.permissions.query || !window.WebPhone) return;
     el.dataset.chooseDefault = "asked";
     navigator.permissions.query({ name: "microphone" }).then(function (permission) {
-      if (permission.state !== "granted") { el.dataset.chooseDefault = "on"; return; }
-      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-      fetch(el.dataset.defaultUrl, { method: "POST", credentials: "same-origin", headers: headers });
+      if (permission.state === "granted") adopt();
+      else if (permission.state === "prompt") { state = { name: "offer" }; render(); }
     }).catch(function () {});
   }
+
+  function adopt(choice) {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    fetch(box().dataset.defaultUrl, {
+      method: "POST", credentials: "same-origin", headers: headers, body: choice ? "choice=" + choice : "",
+    }).catch(function () {});
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-webphone-offer-no]")) {
+      box().dataset.chooseDefault = "off";
+      state = { name: "starting" };
+      render();
+      adopt("keep");
+      return;
+    }
+    if (!event.target.closest("[data-webphone-offer]")) return;
+    state = { name: "starting" };
+    render();
+    microphone().then(function (result) {
+      if (result === "ok") adopt();  // the header icon comes back saying "Answer in browser"
+    });
+  });
 
   // Measurements of this browser's call, for the people (and tests) checking that audio flows.
   window.arcadiumPhone = {

@@ -102,3 +102,9 @@ def adopt_answer_in_browser(resource: Resource) -> bool:
     if updated:
         resource.answer_on = Resource.AnswerOn.BROWSER
     return bool(updated)
+
+
+def keep_answering_mode(resource: Resource) -> None:
+    """The user declined the offer to answer in the browser: their current mode is their choice."""
+    Resource.objects.filter(pk=resource.pk).update(answer_on_chosen=True)
+    resource.answer_on_chosen = True

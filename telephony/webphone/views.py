@@ -7,7 +7,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.access import EntityRequest, entity_required
 from telephony.connect.status import phone_status_changed
-from telephony.webphone.credentials import WebPhoneUnavailable, adopt_answer_in_browser, browser_credentials
+from telephony.webphone.credentials import (
+    WebPhoneUnavailable,
+    adopt_answer_in_browser,
+    browser_credentials,
+    keep_answering_mode,
+)
 
 
 @entity_required
@@ -28,7 +33,10 @@ def credentials(request: EntityRequest) -> JsonResponse:
 @entity_required
 @require_POST
 def default_to_browser(request: EntityRequest) -> HttpResponse:
-    """The browser has the microphone: a user who never picked an answering mode answers in it."""
-    if adopt_answer_in_browser(request.resource):
+    """The browser has the microphone: a user who never picked an answering mode answers in it.
+    `choice=keep`: they declined the offer, and keep the mode they have."""
+    if request.POST.get("choice") == "keep":
+        keep_answering_mode(request.resource)
+    elif adopt_answer_in_browser(request.resource):
         phone_status_changed(request.resource)
     return HttpResponse(status=204)
