@@ -42,7 +42,7 @@ def ringing_call(resource: Resource) -> Call:
 def test_the_wizard_names_the_browsers_call_and_offers_answer(alice):
     call = ringing_call(alice)
     controls = BeautifulSoup(composer.wizard_html(call), "html.parser").select_one(".wizard-controls")
-    assert controls["data-browser-call"] == "s-abc123"
+    assert (controls["data-browser-call"], controls["data-browser-party"]) == ("s-abc123", "p-abc123-2")
     assert controls.select_one("[data-action=answer]").get_text(strip=True) == "Answer"
 
     Resource.objects.filter(pk=alice.pk).update(answer_on=Resource.AnswerOn.PHONE)

@@ -234,15 +234,19 @@
     tellFollowers();
   }
 
-  function findCall(sessionId) {
+  // RingCentral's ids on the SIP call (`p-rc-api-ids`) join it to the wizard's call: the session,
+  // and our party in it when the wizard knows it already.
+  function findCall(sessionId, partyId) {
     if (!phone || !sessionId) return null;
-    return phone.callSessions.filter(function (call) { return call.sessionId === sessionId; }).pop() || null;
+    return phone.callSessions.filter(function (call) {
+      return call.sessionId === sessionId && (!partyId || !call.partyId || call.partyId === partyId);
+    }).pop() || null;
   }
 
   // A wizard button on this browser's call. Hang-up of a call still ringing declines it (its
   // promise waits for a CANCEL it may never match, so it is not awaited).
-  function act(sessionId, action, done) {
-    var call = findCall(sessionId);
+  function act(sessionId, partyId, action, done) {
+    var call = findCall(sessionId, partyId);
     if (!call) return false;
     var run = {
       answer: function () { return call.answer(); },
@@ -269,9 +273,9 @@
     });
   }
 
-  function relay(sessionId, action) {
+  function relay(sessionId, partyId, action) {
     if (!channel || leaderCalls.indexOf(sessionId) < 0) return false;
-    channel.postMessage({ type: "act", sessionId: sessionId, action: action });
+    channel.postMessage({ type: "act", sessionId: sessionId, partyId: partyId, action: action });
     return true;
   }
 
@@ -282,10 +286,11 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".wizard-controls[data-browser-call] [data-action]");
     if (!button || !wanted) return;
-    var sessionId = button.closest(".wizard-controls").dataset.browserCall;
+    var controls = button.closest(".wizard-controls");
+    var sessionId = controls.dataset.browserCall, partyId = controls.dataset.browserParty;
     var action = button.dataset.action;
     var closeWizards = action === "hangup" ? function () { hungUp(button.getAttribute("hx-post")); } : null;
-    var handled = leader ? act(sessionId, action, closeWizards) : relay(sessionId, action);
+    var handled = leader ? act(sessionId, partyId, action, closeWizards) : relay(sessionId, partyId, action);
     if (!handled || action === "mute" || action === "unmute") return;
     event.preventDefault();
     event.stopPropagation();
@@ -305,7 +310,7 @@
       var message = event.data || {};
       if (leader) {
         if (message.type === "hello") tellFollowers();
-        else if (message.type === "act") act(message.sessionId, message.action);
+        else if (message.type === "act") act(message.sessionId, message.partyId, message.action);
         else if (message.type === "devices") applyDevices();
         return;
       }
