@@ -89,6 +89,15 @@ def test_it_keeps_one_device_and_asks_again_before_the_credentials_lapse(alice):
     assert refreshed.provisioned_at > credential.provisioned_at and refreshed.fresh
     assert again["deviceId"] == first["deviceId"]  # the same WebPhone device, not a new one each time
 
+    # A browser that could not reach the SIP proxy asks again, but RingCentral at most every 2 minutes.
+    client.get(URL, {"renew": "1"})
+    assert WebPhoneCredential.objects.get(resource=alice).provisioned_at == refreshed.provisioned_at
+    WebPhoneCredential.objects.filter(pk=credential.pk).update(
+        provisioned_at=timezone.now() - timedelta(minutes=3)
+    )
+    client.get(URL, {"renew": "1"})
+    assert WebPhoneCredential.objects.get(resource=alice).provisioned_at > refreshed.provisioned_at
+
 
 def test_only_the_signed_in_user_gets_credentials_and_only_their_own(alice, connector):
     assert Client().get(URL).status_code == 302  # to the sign-in page

@@ -161,16 +161,16 @@
     })]);
   }
 
-  function retryLater() {
+  function retryLater(renew) {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(function () { if (leader && !phone) register(); }, RETRY_AFTER);
+    retryTimer = setTimeout(function () { if (leader && !phone) register(renew); }, RETRY_AFTER);
   }
 
   // The credentials are the user's own, asked for over their session and never cached; they
   // stay in this closure and the package (nothing keeps them in storage).
-  function register() {
-    var el = box();
-    return fetch(el.dataset.credentialsUrl, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+  function register(renew) {
+    var url = box().dataset.credentialsUrl + (renew ? "?renew=1" : "");
+    return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (!leader) return;
         if (!response.ok) { show("unavailable", body.error || "Arcadium could not get your phone's credentials."); retryLater(); return; }
@@ -185,9 +185,8 @@
           watchConnection(webPhone);
         }, function (error) {
           closeQuietly(webPhone);
-          var words = refusal(error);
-          show("refused", words);
-          retryLater();
+          show(code(error) ? "refused" : "unavailable", refusal(error));
+          retryLater(!code(error));  // the proxy did not answer: RingCentral may name another one
         });
       });
     }).catch(function () {
@@ -204,7 +203,7 @@
       phone = null;
       show("unavailable", "The browser phone lost its connection to RingCentral. Reconnecting…");
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(function () { if (leader && !phone) register(); }, 3000);
+      retryTimer = setTimeout(function () { if (leader && !phone) register(true); }, 3000);
     });
   }
 

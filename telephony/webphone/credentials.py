@@ -17,6 +17,7 @@ from telephony.models import WebPhoneCredential
 REFRESH_SHARE = 0.8
 DEFAULT_LIFETIME = timedelta(hours=24)
 MAX_LIFETIME = timedelta(days=7)
+RENEW_AFTER = timedelta(minutes=2)
 
 
 class WebPhoneUnavailable(Exception):
@@ -49,15 +50,18 @@ def _explain(exc: rc.RingCentralError) -> str:
     )
 
 
-def current_credential(resource: Resource) -> WebPhoneCredential:
-    """The resource's credentials, provisioned again when missing or due for refresh.
+def current_credential(resource: Resource, *, renew: bool = False) -> WebPhoneCredential:
+    """The resource's credentials, provisioned again when missing or due for refresh. `renew`:
+    the browser could not reach the SIP proxy they name, so ask RingCentral again (at most every
+    RENEW_AFTER: provisioning is in RingCentral's Heavy rate group).
     Raises WebPhoneUnavailable with a readable sentence."""
     if not resource.ringcentral_active:
         raise WebPhoneUnavailable(
             "RingCentral is switched off for you: switch it on from the phone icon first."
         )
     stored = WebPhoneCredential.objects.filter(resource=resource).first()
-    if stored is not None and stored.fresh:
+    renewable = stored is not None and timezone.now() - stored.provisioned_at >= RENEW_AFTER
+    if stored is not None and stored.fresh and not (renew and renewable):
         return stored
     info = _provision(resource, device_id=stored.device_id if stored else "")
     now = timezone.now()
@@ -72,10 +76,10 @@ def current_credential(resource: Resource) -> WebPhoneCredential:
     return credential
 
 
-def browser_credentials(resource: Resource) -> dict:
+def browser_credentials(resource: Resource, *, renew: bool = False) -> dict:
     """What the user's own browser needs to register: RingCentral's sipInfo, the device, and when
     to ask again (seconds). Raises WebPhoneUnavailable."""
-    credential = current_credential(resource)
+    credential = current_credential(resource, renew=renew)
     refresh_in = max(60, int((credential.refresh_after - timezone.now()).total_seconds()))
     return {
         "sipInfo": json.loads(credential.sip_info),

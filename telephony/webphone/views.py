@@ -20,9 +20,10 @@ from telephony.webphone.credentials import (
 @never_cache
 def credentials(request: EntityRequest) -> JsonResponse:
     """The signed-in user's SIP credentials for their own browser: there is no way to ask for
-    anyone else's. 409 with a sentence when RingCentral cannot provide them."""
+    anyone else's. `?renew=1`: the browser could not reach the SIP proxy they name. 409 with a
+    sentence when RingCentral cannot provide them."""
     try:
-        body = browser_credentials(request.resource)
+        body = browser_credentials(request.resource, renew=request.GET.get("renew") == "1")
     except WebPhoneUnavailable as exc:
         return JsonResponse({"error": str(exc)}, status=409)
     response = JsonResponse(body)
