@@ -399,7 +399,8 @@
         var sum = 0;
         for (var i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
         var rms = Math.sqrt(sum / samples.length);
-        level.value = Math.min(1, rms * 3);
+        // Decibels, as people hear loudness: -60 dB (silence) is empty, 0 dB full; speech sits mid-way.
+        level.value = Math.max(0, Math.min(1, (20 * Math.log10(rms || 1e-6) + 60) / 60));
         level.dataset.level = rms.toFixed(3);
       }, 100);
     }, function () {
