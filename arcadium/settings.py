@@ -262,6 +262,13 @@ _rc_origin = env_str("RINGCENTRAL_SERVER_URL").rstrip("/")
 if _rc_origin.startswith(("https://", "http://")) and _rc_origin not in RINGCENTRAL_FORM_TARGETS:
     RINGCENTRAL_FORM_TARGETS.append("/".join(_rc_origin.split("/")[:3]))
 
+# "Answer in browser": the browser phone opens RingCentral's SIP WebSocket (wss://<outboundProxy>);
+# with DEBUG the simulator serves it on 127.0.0.1.
+WEBPHONE_SIP_ORIGINS = env_list(
+    "WEBPHONE_SIP_ORIGINS",
+    "wss://*.ringcentral.com:*" + (",wss://127.0.0.1:*,wss://localhost:*" if DEBUG or TESTING else ""),
+)
+
 # Content-Security-Policy (django-csp): scripts only from here or carrying this response's nonce,
 # no inline handlers, no eval; styles likewise (htmx's indicator style gets the nonce too).
 CONTENT_SECURITY_POLICY = {
@@ -271,7 +278,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *WEBPHONE_SIP_ORIGINS],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -121,11 +121,15 @@ class Resource(models.Model):
     class AnswerOn(models.TextChoices):
         PC = "pc", "Answer on PC"
         PHONE = "phone", "Fixed phone"
+        BROWSER = "browser", "Answer in browser"
 
     # The user's own switches, set from the header's settings panel.
     ringcentral_on = models.BooleanField("RingCentral on", default=True)
     ringer_on = models.BooleanField("Phone ringer on", default=True)
-    answer_on = models.CharField(max_length=5, choices=AnswerOn.choices, default=AnswerOn.PC)
+    answer_on = models.CharField(max_length=7, choices=AnswerOn.choices, default=AnswerOn.PC)
+    # False until the user picks an answering mode: then the browser may make "Answer in browser"
+    # the default once it has the microphone.
+    answer_on_chosen = models.BooleanField("Answering mode chosen by the user", default=False)
     close_wizard_on_hangup = models.BooleanField("Close wizard on hang-up", default=True)
     open_wizard_for_placed_calls = models.BooleanField(
         "Open the wizard for calls I place from my phone", default=True

@@ -8,6 +8,9 @@ PY=$VENV/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 SIM_PORT=${SIM_PORT:-8001}
+# The simulator's SIP WebSocket for "Answer in browser" (TLS, self-signed): a fixed port, so a
+# browser that accepted its certificate once keeps it.
+export SIM_SIP_PORT=${SIM_SIP_PORT:-8002}
 export RINGCENTRAL_SERVER_URL=${RINGCENTRAL_SERVER_URL:-http://$HOST:$SIM_PORT}
 export ARCADIUM_PUBLIC_URL=${ARCADIUM_PUBLIC_URL:-http://$HOST:$PORT}
 
@@ -48,6 +51,7 @@ echo
 echo "  Arcadium:              http://$HOST:$PORT/   (sign in as alice / arcadium-demo)"
 echo "  RingCentral simulator: $RINGCENTRAL_SERVER_URL/  (console: ring any demo user)"
 echo "  Admin:                 http://$HOST:$PORT/admin/  (admin / arcadium-demo)"
+echo "  Answer in browser:     accept the simulator's SIP certificate once at https://$HOST:$SIM_SIP_PORT/_sim/health"
 if [ -n "${REDIS_URL:-}" ]; then
   echo "  Celery worker + beat:  on $REDIS_URL"
 else

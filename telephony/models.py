@@ -393,3 +393,4 @@ class CallEvent(models.Model):
 
 from telephony.models_sync import CallLogSync  # noqa: E402,F401 - registered with this app
 from telephony.models_transfer import Transfer  # noqa: E402,F401 - registered with this app
+from telephony.models_webphone import WebPhoneCredential  # noqa: E402,F401 - registered with this app

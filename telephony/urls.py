@@ -3,6 +3,7 @@ from django.urls import include, path
 from telephony.connect import views as connect_views
 from telephony.ingest import webhooks
 from telephony.outbound import views as dial_views
+from telephony.webphone import views as webphone_views
 from telephony.wizard import views as wizard_views
 from telephony.wizard import views_caller
 
@@ -14,6 +15,10 @@ urlpatterns = [
     path("telephony/settings/", connect_views.phone_settings, name="telephony-settings"),
     path("telephony/presence/", connect_views.presence_badge, name="telephony-presence"),
     path("telephony/presence/dnd/", connect_views.do_not_disturb, name="telephony-dnd"),
+    path(
+        "telephony/webphone/credentials/", webphone_views.credentials, name="telephony-webphone-credentials"
+    ),
+    path("telephony/webphone/default/", webphone_views.default_to_browser, name="telephony-webphone-default"),
     path("telephony/dial/", dial_views.dial, name="telephony-dial"),
     path("telephony/dial/<int:pk>/status/", dial_views.ring_out_status, name="telephony-ring-out-status"),
     path("telephony/calls/live/", wizard_views.live_calls, name="telephony-live-calls"),

@@ -28,7 +28,8 @@ class PhoneSettingsForm(forms.Form):
         label="Answer on",
         choices=Resource.AnswerOn.choices,
         widget=forms.RadioSelect,
-        help_text="Answer from this computer (RingCentral softphone), or pick up your fixed phone.",
+        help_text="Answer from this computer (RingCentral softphone), pick up your fixed phone, or "
+        "talk right here in Arcadium (your browser is the phone: microphone and speakers).",
     )
     close_on_hangup = forms.ChoiceField(
         label="Close wizard on hang-up",
@@ -63,6 +64,8 @@ class PhoneSettingsForm(forms.Form):
         data = self.cleaned_data
         resource.ringcentral_on = data["ringcentral"] == "on"
         resource.ringer_on = data["ringer"] == "on"
+        if data["answer_on"] != resource.answer_on:
+            resource.answer_on_chosen = True  # a browser with a microphone no longer picks for them
         resource.answer_on = data["answer_on"]
         resource.close_wizard_on_hangup = data["close_on_hangup"] == "on"
         if data.get("placed_calls"):

@@ -30,11 +30,12 @@ class PhoneStatus:
     listening: bool = False
     reason: str = ""
     action: str = ""  # "authorize" when the user can fix it by authorizing again
+    browser_phone: bool = False  # "Answer in browser": each browser runs its phone (static/js/phone.js)
 
     @property
     def version(self) -> str:
         """A fingerprint of what the icon shows: the heartbeat carries the current one."""
-        facts = (self.visible, self.listening, self.reason, self.action)
+        facts = (self.visible, self.listening, self.reason, self.action, self.browser_phone)
         return hashlib.blake2s(repr(facts).encode(), digest_size=4).hexdigest()
 
     @property
@@ -112,10 +113,13 @@ def phone_status(resource: Resource | None) -> PhoneStatus:
         return PhoneStatus(
             visible=True, reason="RingCentral is switched off: Arcadium does not react to calls."
         )
+    browser_phone = resource.answer_on == Resource.AnswerOn.BROWSER
     problem = _subscription_problem(_subscription(resource))
     if problem:
-        return PhoneStatus(visible=True, reason=problem)
-    return PhoneStatus(visible=True, listening=True, reason="Listening for incoming calls.")
+        return PhoneStatus(visible=True, reason=problem, browser_phone=browser_phone)
+    return PhoneStatus(
+        visible=True, listening=True, reason="Listening for incoming calls.", browser_phone=browser_phone
+    )
 
 
 def phone_icon_html(resource: Resource) -> str:

@@ -86,6 +86,7 @@ def phone_settings(request: EntityRequest) -> HttpResponse:
                     "ringcentral_on",
                     "ringer_on",
                     "answer_on",
+                    "answer_on_chosen",
                     "close_wizard_on_hangup",
                     "open_wizard_for_placed_calls",
                 ]

@@ -21,6 +21,7 @@ from telephony import ringcentral as rc
 from telephony.connect.devices import softphone_device_id
 from telephony.ingest.notifications import PartyChange, TelephonyNotification
 from telephony.models import Call
+from telephony.webphone.credentials import webphone_device_id
 from telephony.wizard import composer
 
 CLAIM_WITHIN = timedelta(minutes=2)  # events of a dialled call come seconds after the request
@@ -135,12 +136,8 @@ def _new_call(resource: Resource, target: DialTarget) -> Call:
 def _dial(resource: Resource, number: str) -> tuple[str, str, str]:
     """Ask RingCentral to place the call: (telephony session id, our party id, RingOut id)."""
     with rc.session_for(resource) as session:
-        if resource.answer_on == Resource.AnswerOn.PC:
-            device_id = softphone_device_id(resource, session)
-            if not device_id:
-                raise DialError(
-                    "No RingCentral softphone is set up for you: switch Answer on to Fixed phone."
-                )
+        if resource.answer_on in (Resource.AnswerOn.PC, Resource.AnswerOn.BROWSER):
+            device_id = _calling_device(resource, session)
             placed = rc.call_out(session, device_id=device_id, to_number=number)
             ours = next(
                 (p for p in placed.parties if p.extension_id == resource.ringcentral_extension_id), None
@@ -151,6 +148,20 @@ def _dial(resource: Resource, number: str) -> tuple[str, str, str]:
         if failure:
             raise DialError(failure)
         return "", "", status.id
+
+
+def _calling_device(resource: Resource, session: rc.Session) -> str:
+    # "Answer in browser": RingCentral calls out from the browser's own WebPhone device, and the
+    # browser's phone picks the call up by itself (an auto-answer INVITE), then rings the number.
+    if resource.answer_on == Resource.AnswerOn.BROWSER:
+        device_id = webphone_device_id(resource)
+        if not device_id:
+            raise DialError("Your browser phone is not ready yet: reload the page and try again.")
+        return device_id
+    device_id = softphone_device_id(resource, session)
+    if not device_id:
+        raise DialError("No RingCentral softphone is set up for you: switch Answer on to Fixed phone.")
+    return device_id
 
 
 def place_call(*, resource: Resource, target: DialTarget) -> Call:

@@ -44,6 +44,7 @@ def dial(request: EntityRequest) -> HttpResponse:
         "customer_id": customer.pk if customer else "",
         "contact_id": contact.pk if contact else "",
         "answer_on_pc": resource.answer_on == Resource.AnswerOn.PC,
+        "answer_in_browser": resource.answer_on == Resource.AnswerOn.BROWSER,
     }
     try:
         target = dialling.dial_target(

@@ -22,6 +22,7 @@ from telephony import ringcentral as rc
 from telephony.connect.devices import softphone_device_id
 from telephony.models import Call, Subscription, Transfer
 from telephony.transfer.legs import consult_calls
+from telephony.webphone.credentials import webphone_device_id
 
 logger = logging.getLogger(__name__)
 ANSWERED = (Call.State.ON_CALL, Call.State.ON_HOLD)
@@ -147,6 +148,11 @@ def transfer_now(*, call: Call, resource: Resource, target: Target) -> Transfer:
 
 def _consult_device(resource: Resource, session: rc.Session) -> str:
     """The device the caller is held on, where the consult call starts too."""
+    if resource.answer_on == Resource.AnswerOn.BROWSER:
+        device_id = webphone_device_id(resource)
+        if not device_id:
+            raise TransferError("Your browser phone is not ready: reload the page, then ask again.")
+        return device_id
     device_id = softphone_device_id(resource, session) if resource.answer_on == Resource.AnswerOn.PC else ""
     if not device_id:
         devices = rc.list_devices(session, resource.ringcentral_extension_id or "~")

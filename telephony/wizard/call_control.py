@@ -14,6 +14,7 @@ from telephony import plain_errors
 from telephony import ringcentral as rc
 from telephony.connect.devices import softphone_device_id
 from telephony.models import Call
+from telephony.webphone.credentials import webphone_device_id
 from telephony.wizard import composer
 
 ACTIONS = ("answer", "hangup", "mute", "unmute", "hold", "unhold")
@@ -48,12 +49,7 @@ def call_control(*, call: Call, resource: Resource, action: str) -> None:
     try:
         with rc.session_for(resource) as session:
             if action == "answer":
-                device_id = softphone_device_id(resource, session)
-                if not device_id:
-                    raise CallControlError(
-                        "No RingCentral softphone is set up for you: pick up your desk phone."
-                    )
-                rc.answer(session, device_id=device_id, **ids)
+                rc.answer(session, device_id=_answering_device(resource, session), **ids)
             elif action == "hangup":
                 rc.drop(session, telephony_session_id=call.telephony_session_id)
             elif action in ("mute", "unmute"):
@@ -64,6 +60,23 @@ def call_control(*, call: Call, resource: Resource, action: str) -> None:
                 rc.unhold(session, **ids)
     except rc.RingCentralError as exc:
         raise CallControlError(_explain(exc, action)) from exc
+
+
+def _answering_device(resource: Resource, session: rc.Session) -> str:
+    # With "Answer in browser" the browser tab holding the phone answers the SIP call itself
+    # (static/js/phone.js); this path serves the others: RingCentral moves the call to the
+    # browser's device, which picks it up on its own.
+    if resource.answer_on == Resource.AnswerOn.BROWSER:
+        device_id = webphone_device_id(resource)
+        if not device_id:
+            raise CallControlError(
+                "Your browser phone is not ready: reload the page, or pick up your desk phone."
+            )
+        return device_id
+    device_id = softphone_device_id(resource, session)
+    if not device_id:
+        raise CallControlError("No RingCentral softphone is set up for you: pick up your desk phone.")
+    return device_id
 
 
 def cancel_dialled_call(*, call: Call, resource: Resource) -> None:

@@ -98,6 +98,7 @@ def wizard_context(
         "customer": call.customer,
         "contact": call.contact,
         "answer_on_pc": resource is not None and resource.answer_on == Resource.AnswerOn.PC,
+        "answer_in_browser": resource is not None and resource.answer_on == Resource.AnswerOn.BROWSER,
         "ringer_on": resource is not None and resource.ringer_on,
         "close_on_hangup": resource is not None and resource.close_wizard_on_hangup,
         "click_to_dial": _listening(resource),  # an ended call's number calls back

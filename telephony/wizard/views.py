@@ -58,8 +58,12 @@ def choose_caller(request: EntityRequest, pk: int) -> HttpResponse:
 @require_POST
 def control(request: EntityRequest, pk: int, action: str) -> HttpResponse:
     call = get_call_for_user(request, pk, own=True)
+    # "Answer in browser": the browser's phone hung up itself (static/js/phone.js) and only asks
+    # for what the button does besides, closing the wizard in every tab.
+    done_in_browser = action == "hangup" and request.POST.get("done") == "browser"
     try:
-        call_control(call=call, resource=request.resource, action=action)
+        if not done_in_browser:
+            call_control(call=call, resource=request.resource, action=action)
     except CallControlError as exc:
         return HttpResponse(str(exc))
     if action == "hangup" and request.resource.close_wizard_on_hangup:

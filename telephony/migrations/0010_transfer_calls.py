@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0004_search_indexes'),
-        ('telephony', '0008_connector_switched_off'),
+        ('telephony', '0009_webphone_credentials'),
     ]
 
     operations = [
