@@ -23,7 +23,10 @@ class Command(BaseCommand):
             help="Most events applied in one transaction (INGEST_BATCH_SIZE).",
         )
         parser.add_argument(
-            "--idle", type=float, default=1.0, help="Seconds between looks at the inbox when nothing wakes us."
+            "--idle",
+            type=float,
+            default=1.0,
+            help="Seconds between looks at the inbox when nothing wakes us.",
         )
 
     def handle(self, *args, batch: int, idle: float, **options):
