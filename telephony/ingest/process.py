@@ -7,11 +7,13 @@ waiting events in batches until none wait: one event per batch when calls are fe
 processes may run on any hosts: FOR UPDATE SKIP LOCKED gives each event to exactly one.
 """
 
+import asyncio
 import logging
 import threading
 import time
 
 import psycopg
+from asgiref.sync import sync_to_async
 from django.db import DatabaseError, close_old_connections, connection
 
 from telephony.ingest import events
@@ -58,15 +60,26 @@ def _listen_params() -> dict:
 
 def run(*, batch_size: int, idle_seconds: float = 1.0, stop: threading.Event | None = None) -> None:
     """Apply waiting events until `stop` is set (a batch under way is finished first)."""
-    stop = stop or threading.Event()
+    asyncio.run(_run(batch_size, idle_seconds, stop or threading.Event()))
+
+
+async def _run(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
+    # The batches run in one worker thread under this event loop, as a web process runs its
+    # views: the pushes they make after commit are sent on this loop, over one Redis connection
+    # kept for the life of the process (a sync caller alone would open one per push).
     wakeup = Wakeup()
+    step = sync_to_async(_step, thread_sensitive=True)
     try:
         while not stop.is_set():
-            if _step(batch_size) == 0:
-                wakeup.wait(idle_seconds)
+            if await step(batch_size) == 0:
+                await sync_to_async(wakeup.wait, thread_sensitive=True)(idle_seconds)
     finally:
-        wakeup.close()
-        connection.close()
+        await sync_to_async(_close, thread_sensitive=True)(wakeup)
+
+
+def _close(wakeup: Wakeup) -> None:
+    wakeup.close()
+    connection.close()
 
 
 def _step(batch_size: int) -> int:

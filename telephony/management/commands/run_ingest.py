@@ -10,6 +10,7 @@ from telephony.ingest import process
 
 
 class Command(BaseCommand):
+    requires_system_checks: list = []  # a worker: start at once (migrate and deploy run the checks)
     help = (
         "Apply the RingCentral notifications the webhook and the listener stored: update calls, "
         "match callers, push the wizard. Run one or more, on any hosts."
@@ -37,5 +38,6 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: stop.set())
         mode = " (the web process applies events itself: INGEST_INLINE)" if settings.INGEST_INLINE else ""
         self.stdout.write(f"Ingest process {os.getpid()} applying stored RingCentral events{mode}…")
+        self.stdout.flush()  # the line says "ready" to whoever started us
         process.run(batch_size=batch, idle_seconds=idle, stop=stop)
         self.stdout.write("Stopped.")
