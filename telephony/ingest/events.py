@@ -64,8 +64,9 @@ class Outcome(StrEnum):
 
 
 def _subscription_query() -> tuple[str, list[str]]:
-    fields = [f.attname for f in Subscription._meta.concrete_fields]
-    columns = ", ".join(f's."{Subscription._meta.get_field(n).column}"' for n in fields)
+    concrete = Subscription._meta.concrete_fields
+    fields = [f.attname for f in concrete]
+    columns = ", ".join(f's."{f.column}"' for f in concrete)
     # Identifiers come from model metadata; the value is a bound parameter.
     sql = (
         f"SELECT {columns}, c.verification_token FROM {Subscription._meta.db_table} s "  # noqa: S608
