@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -77,8 +78,6 @@ def ingest_processes(scaled_env, tmp_path, request):
 
 
 def post(url: str, subscription, payload: dict) -> tuple[int, dict]:
-    import urllib.request
-
     request = urllib.request.Request(
         url + "/telephony/webhook/",
         data=json.dumps(payload).encode(),

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from enum import StrEnum
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -48,6 +49,8 @@ CallClaimer = Callable[..., Call | None]
 call_claimers: list[CallClaimer] = []
 LAST_EVENT_PRECISION = timedelta(minutes=1)
 NOT_APPLIED_LOG = "RingCentral event %s of subscription %s: %s"
+# Two ingest processes' batches met on a call lock: PostgreSQL aborts one of them whole.
+TRANSIENT = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 class Outcome(StrEnum):
@@ -175,7 +178,7 @@ def apply_waiting(*, limit: int = 100) -> int:
     with transaction.atomic():
         claimed = list(waiting.select_for_update(skip_locked=True).order_by("pk")[:limit])
         if claimed:
-            apply_events(claimed, log=True)
+            apply_events(claimed, batch=True)
     return len(claimed)
 
 
@@ -189,7 +192,7 @@ def retry_unprocessed_events(*, limit: int = 500) -> int:
             .exclude(telephony_session_id="")  # only telephony events are applied again
             .order_by("pk")[:limit]
         )
-        outcomes = apply_events(failed, log=True)
+        outcomes = apply_events(failed, batch=True)
     return sum(outcome != Outcome.STORED for outcome in outcomes.values())
 
 
@@ -207,10 +210,11 @@ def _subscriptions_for(events: list[CallEvent]) -> dict[int, Subscription]:
 
 
 def apply_events(
-    events: Iterable[CallEvent], *, subscriptions: dict[int, Subscription] | None = None, log: bool = False
+    events: Iterable[CallEvent], *, subscriptions: dict[int, Subscription] | None = None, batch: bool = False
 ) -> dict[int, Outcome]:
     """Apply stored events (inside the caller's transaction, which holds them) and mark them
-    applied: the one apply step of the door (inline) and of the ingest process.
+    applied: the one apply step of the door (inline) and of the ingest process (`batch`: logs
+    what did not apply, and a deadlock rolls the whole batch back to be claimed again).
 
     Events are applied by telephony session, so concurrent batches lock calls in one order.
     """
@@ -221,18 +225,18 @@ def apply_events(
     done = []
     for event in events:
         subscription = subscriptions.get(event.source_id) if event.source_id else None
-        outcome, recorded = _apply_one(event, subscription)
+        outcome, recorded = _apply_one(event, subscription, batch=batch)
         outcomes[event.pk] = outcome
         if not recorded:
             done.append(event.pk)
-        if log and outcome in (Outcome.STALE, Outcome.NOT_FOR_USER):
+        if batch and outcome in (Outcome.STALE, Outcome.NOT_FOR_USER):
             logger.info(NOT_APPLIED_LOG, event.uuid, event.subscription_id, outcome)
     if done:  # one statement for the batch
         CallEvent.objects.filter(pk__in=done).update(processed_at=timezone.now(), error="")
     return outcomes
 
 
-def _apply_one(event: CallEvent, subscription: Subscription | None) -> tuple[Outcome, bool]:
+def _apply_one(event: CallEvent, subscription: Subscription | None, *, batch: bool) -> tuple[Outcome, bool]:
     """How the event applied, and whether its row is written already (else: mark it applied)."""
     if subscription is None:
         _record(event, error="subscription gone", processed=True)
@@ -241,6 +245,8 @@ def _apply_one(event: CallEvent, subscription: Subscription | None) -> tuple[Out
         try:
             return apply_notification(read_telephony(event.payload), resource=subscription.resource), False
         except Exception as exc:  # the event stays in the inbox with its error and is retried
+            if batch and isinstance(exc.__cause__, TRANSIENT):
+                raise  # not this event's fault: the batch is rolled back and claimed again
             logger.exception("Could not apply RingCentral event %s", event.uuid)
             _record(event, error=f"{type(exc).__name__}: {exc}"[:2000], processed=False)
             return Outcome.STORED, True
