@@ -15,17 +15,20 @@ import subprocess
 import sys
 import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect
 
-from telephony.ingest import events
+from telephony.connect.status import phone_status
+from telephony.ingest import events, listener
 from telephony.models import Call, CallEvent
 from tests.live_server import ROOT, _die_with_parent, server_env
 from tests.services import require_postgres, require_redis
@@ -291,3 +294,26 @@ def test_two_ingest_processes_apply_each_stored_event_exactly_once_in_any_order(
     for n in range(3):
         call = Call.objects.get(telephony_session_id=f"s-{example}-{n}")
         assert _state(call) == expected
+
+
+def test_the_websocket_listener_stores_through_the_same_door(subscribed):
+    _, subscription = subscribed
+    with override_settings(INGEST_INLINE=False):
+        listener._ingest(subscription.pk, party_event(subscription, code="Setup", sequence=1))
+    assert waiting() == 1 and not Call.objects.exists()
+    assert events.apply_waiting(limit=10) == 1  # what an ingest process does with it
+    assert Call.objects.get().popped_up_at is not None and waiting() == 0
+
+
+def test_the_icon_turns_red_while_stored_events_wait_for_an_ingest_process(subscribed):
+    resource, subscription = subscribed
+    assert phone_status(resource).listening
+    store(subscription, party_event(subscription, code="Setup", sequence=1))
+    assert phone_status(resource).listening  # an ingest process applies it within a second
+
+    CallEvent.objects.update(received_at=timezone.now() - timedelta(minutes=2))
+    status = phone_status(resource)
+    assert not status.listening and "ingest process is not running" in status.reason
+
+    events.apply_waiting(limit=10)
+    assert phone_status(resource).listening
