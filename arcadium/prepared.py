@@ -7,11 +7,15 @@ psycopg keeps the prepared statement by its text, per connection.
 """
 
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import connection
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple]:
@@ -32,3 +36,24 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple]:
             {"sql": f"{sql} -- prepared, {list(params)}", "time": f"{time.monotonic() - started:.3f}"}
         )
     return rows
+
+
+def instance(model: type[M], names: Sequence[str], values: Sequence[Any]) -> M:
+    """A model instance from its columns in a raw row (`names`: attnames), through the converters
+    the ORM would apply (SQLite's dates, JSON, encrypted fields, …)."""
+    converted = list(values)
+    for index, expression, converters in _converters(model, tuple(names)):
+        for convert in converters:
+            converted[index] = convert(converted[index], expression, connection)
+    return model.from_db(connection.alias, names, converted)
+
+
+@cache
+def _converters(model: type[Model], names: tuple[str, ...]) -> list[tuple[int, Any, list[Callable]]]:
+    found = []
+    for index, name in enumerate(names):
+        column = model._meta.get_field(name).get_col(model._meta.db_table)  # type: ignore[union-attr]
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            found.append((index, column, converters))
+    return found

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import connection
 from django.db.models import Model
 
 from arcadium import prepared
@@ -75,7 +74,7 @@ def _rows(entity: Entity, e164: str) -> list[PhoneNumber]:
         for model, names in shapes:
             values = row[offset : offset + len(names)]
             offset += len(names)
-            records.append(model.from_db(connection.alias, names, values) if values[0] is not None else None)
+            records.append(prepared.instance(model, names, values) if values[0] is not None else None)
         phone, customer, contact, contact_customer = records
         assert isinstance(phone, PhoneNumber)  # the query's first table is never NULL
         phone.customer, phone.contact = customer, contact  # type: ignore[assignment]  # loaded rows

@@ -87,9 +87,9 @@ def find_subscription(subscription_id: str) -> Subscription | None:
     if not rows:
         return None
     *values, token = rows[0]
-    subscription = Subscription.from_db(connection.alias, fields, values)
-    subscription.connector = Connector.from_db(
-        connection.alias, ["id", "verification_token"], [subscription.connector_id, token]
+    subscription = prepared.instance(Subscription, fields, values)
+    subscription.connector = prepared.instance(
+        Connector, ["id", "verification_token"], [subscription.connector_id, token]
     )
     return subscription
 
