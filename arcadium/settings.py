@@ -131,6 +131,9 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
+        # Prepared statements only for the hot-path queries that ask for one (arcadium/prepared.py):
+        # a threshold no query reaches by repetition (None would forbid preparing at all).
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -171,6 +174,14 @@ else:
             "LOCATION": str(VAR_DIR / "beat"),
         },
     }
+
+# The doors (webhook, listener) store each RingCentral notification; the ingest process
+# (`manage.py run_ingest`, as many as wanted on any hosts) applies it, matches, renders and
+# pushes. Inline, the door applies it itself with the same function: the embedded defaults (no
+# channel layer crosses processes there) and tests that start no ingest process.
+_SCALES_OUT = bool(REDIS_URL) and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+INGEST_INLINE = env_bool("INGEST_INLINE", not _SCALES_OUT)
+INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 100)
 
 # Celery: with REDIS_URL a separate worker runs tasks. Without it (the embedded defaults) the web
 # process runs the tasks it starts itself, and `make run` adds one worker with beat on kombu's

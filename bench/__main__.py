@@ -14,7 +14,13 @@ from pathlib import Path
 from bench import REGISTRY, Result, benchmark_modules
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/arcadium_bench"
+# Over PostgreSQL's Unix socket where the server is local (no TCP round trip), else TCP.
+LOCAL_SOCKET = Path("/var/run/postgresql/.s.PGSQL.5432")
+DEFAULT_DATABASE_URL = (
+    "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/arcadium_bench"
+    if LOCAL_SOCKET.exists()
+    else "postgres://postgres@127.0.0.1:5432/arcadium_bench"
+)
 
 
 def configure_django() -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load demo data, start the RingCentral simulator, the Celery worker with beat
-# and the app; watch them and say which one stopped.
+# `make run`: migrate, load demo data, start the RingCentral simulator, the Celery worker with beat,
+# the ingest process and the app; watch them and say which one stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -46,6 +46,11 @@ $PY manage.py connect_demo --wait 30 || echo "  (could not connect the demo comp
 # Without Redis the web process still runs the tasks it starts itself, so its pushes reach the browser.
 start "the Celery worker (with beat)" env CELERY_TASK_ALWAYS_EAGER=0 "$VENV/bin/celery" -q -A arcadium worker -B \
   --pool=threads --concurrency=2 --without-mingle --without-gossip -l warning
+
+# The ingest process applies the RingCentral events the webhook stores (match, wizard, push). On
+# the embedded defaults the web process applies them itself (INGEST_INLINE) and this one only
+# takes what is left waiting.
+start "the ingest process" $PY manage.py run_ingest
 
 echo
 echo "  Arcadium:              http://$HOST:$PORT/   (sign in as alice / arcadium-demo)"

@@ -374,10 +374,19 @@ class Call(models.Model):
 
 
 class CallEvent(models.Model):
-    """Inbox of raw RingCentral notifications, stored before they are applied (unique by uuid)."""
+    """Inbox of raw RingCentral notifications, stored before they are applied (unique by uuid).
+
+    Waiting to be applied: `processed_at` and `error` empty (the ingest process claims these);
+    failed: `processed_at` empty with an `error` (retried by beat); applied: `processed_at` set.
+    On PostgreSQL every insert also NOTIFYs the ingest processes (migration 0009).
+    """
 
     uuid = models.CharField(max_length=64, unique=True)
-    subscription_id = models.CharField(max_length=64, db_index=True)
+    subscription_id = models.CharField(max_length=64, db_index=True)  # RingCentral's id, as sent
+    # The row the door checked the delivery against; the ingest process applies the event for it.
+    source = models.ForeignKey(
+        "Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     telephony_session_id = models.CharField(max_length=64, blank=True, db_index=True)
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
@@ -385,7 +394,15 @@ class CallEvent(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["processed_at"], name="callevent_unprocessed_idx")]
+        indexes = [
+            models.Index(fields=["processed_at"], name="callevent_unprocessed_idx"),
+            # What the ingest processes claim, oldest first: stays as small as the backlog.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(processed_at__isnull=True, error=""),
+                name="callevent_waiting_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"RingCentral event {self.uuid}"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crm.models import Resource
 from telephony.live import push
-from telephony.models import Connector, RingCentralToken, Subscription
+from telephony.models import CallEvent, Connector, RingCentralToken, Subscription
 from telephony.models_sync import CallLogSync
 
 # The listener stamps its subscriptions at least this often while its socket is up.
@@ -17,6 +17,9 @@ LISTENER_STALE_AFTER = timedelta(seconds=90)
 # Red once this many of the last DELIVERY_WINDOW deliveries were refused by our webhook.
 DELIVERY_WINDOW = 5
 DELIVERY_REFUSALS_RED = 2
+# Events stored by the door wait this long at most while an ingest process runs (it applies them
+# within a second); older ones mean no ingest process is applying them.
+INBOX_STALE_AFTER = timedelta(seconds=30)
 NOT_READY = "Your company is not ready for RingCentral yet: ask Arcadium support to get your system ready."
 SWITCHED_OFF = (
     "Your company's RingCentral connection was switched off by an administrator. You stay "
@@ -84,7 +87,19 @@ def _subscription_problem(subscription: Subscription | None) -> str:
     refused = subscription.recent_deliveries.count("0")
     if refused >= DELIVERY_REFUSALS_RED:
         return f"Event delivery failing: {refused} of the last {DELIVERY_WINDOW} deliveries refused."
+    waiting_since = _oldest_waiting_event(subscription)
+    if waiting_since is not None and timezone.now() - waiting_since > INBOX_STALE_AFTER:
+        return (
+            f"Calls are not reaching you: RingCentral's events have been waiting since "
+            f"{_at(waiting_since)} (Arcadium's ingest process is not running). Tell your administrator."
+        )
     return ""
+
+
+def _oldest_waiting_event(subscription: Subscription) -> datetime | None:
+    # The inbox's waiting rows have their own small index (callevent_waiting_idx).
+    waiting = CallEvent.objects.filter(source_id=subscription.pk, processed_at__isnull=True, error="")
+    return waiting.order_by("pk").values_list("received_at", flat=True).first()
 
 
 def _switched_off_by_admin(resource: Resource) -> bool:

@@ -1,19 +1,28 @@
 """Turning RingCentral notifications into Call state: the one ingest path for both doors
 (the webhook view and the `ringcentral_listen` WebSocket listener).
 
-Every notification is validated, stored once in the CallEvent inbox (unique uuid), then applied
-to its Call under a row lock. A failure while applying leaves the event stored with its error so
-`retry_unprocessed_events` can apply it later; nothing a caller sends is lost.
+Two steps, each in one transaction. `ingest` (the door) validates a notification and stores it
+once in the CallEvent inbox (unique uuid). `apply_events` applies stored events to their calls
+under row locks and calls the registered listeners (match, render, push after commit). The
+ingest process (`manage.py run_ingest`, `ingest/process.py`) claims waiting events in batches
+with `apply_waiting`; with `settings.INGEST_INLINE` (the embedded defaults, the tests) the door
+calls the same `apply_events` itself, in its own transaction. A failure while applying leaves the
+event stored with its error so `retry_unprocessed_events` applies it later; nothing a caller
+sends is lost.
 """
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from enum import StrEnum
 
-from django.db import IntegrityError, transaction
+import psycopg
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from arcadium import prepared
 from crm.models import Resource
 from telephony.connect.presence import apply_presence_event
 from telephony.ingest.call_state import apply_party_change
@@ -24,7 +33,7 @@ from telephony.ingest.notifications import (
     read_envelope,
     read_telephony,
 )
-from telephony.models import Call, CallEvent, Subscription
+from telephony.models import Call, CallEvent, Connector, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +48,9 @@ call_listeners: list[Callable[[Call], None]] = []
 CallClaimer = Callable[..., Call | None]
 call_claimers: list[CallClaimer] = []
 LAST_EVENT_PRECISION = timedelta(minutes=1)
+NOT_APPLIED_LOG = "RingCentral event %s of subscription %s: %s"
+# Two ingest processes' batches met on a call lock: PostgreSQL aborts one of them whole.
+TRANSIENT = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 class Outcome(StrEnum):
@@ -46,99 +58,220 @@ class Outcome(StrEnum):
     STALE = "stale"  # our party's event, but it tells nothing new (older than what we know, twice)
     NOT_FOR_USER = "not_for_user"  # no party of this user: the caller, an IVR leg, a colleague
     DUPLICATE = "duplicate"
-    STORED = "stored"  # kept in the inbox: not a telephony event, or applying failed (retried later)
+    # Kept in the inbox: waiting for the ingest process, not a telephony event, or applying
+    # failed (retried later).
+    STORED = "stored"
+
+
+# -- the door: validate, store -------------------------------------------------------------------
+
+
+def _subscription_query() -> tuple[str, list[str]]:
+    concrete = Subscription._meta.concrete_fields
+    fields = [f.attname for f in concrete]
+    columns = ", ".join(f's."{f.column}"' for f in concrete)
+    # Identifiers come from model metadata; the value is a bound parameter.
+    sql = (
+        f"SELECT {columns}, c.verification_token FROM {Subscription._meta.db_table} s "  # noqa: S608
+        f"JOIN {Connector._meta.db_table} c ON c.id = s.connector_id WHERE s.rc_subscription_id = %s "
+        "ORDER BY s.id LIMIT 1"
+    )
+    return sql, fields
 
 
 def find_subscription(subscription_id: str) -> Subscription | None:
-    return (
-        Subscription.objects.select_related("connector", "resource__entity")
-        .filter(rc_subscription_id=subscription_id)
-        .first()
+    """The subscription a delivery is for, with its connector's verification token: one
+    prepared statement on every webhook (resource and entity load only if needed)."""
+    sql, fields = _subscription_query()
+    rows = prepared.fetch_all(sql, [subscription_id])
+    if not rows:
+        return None
+    *values, token = rows[0]
+    subscription = prepared.instance(Subscription, fields, values)
+    subscription.connector = prepared.instance(
+        Connector, ["id", "verification_token"], [subscription.connector_id, token]
     )
+    return subscription
 
 
 def ingest(envelope: Envelope | dict, *, subscription: Subscription) -> Outcome:
-    """Store a notification once and apply it. Raises MalformedNotification before storing anything.
+    """Store a notification once (STORED, or DUPLICATE); with INGEST_INLINE apply it too and
+    answer how it applied. Raises MalformedNotification before storing anything.
 
-    Storing, applying and the listeners' writes share one transaction: every COMMIT waits for a
-    WAL flush, the dearest step of a webhook (bench/screen_pop.py). Applying runs under a
-    savepoint, so a failure still leaves the event stored with its error.
+    Inline, storing, applying and the listeners' writes share one transaction: every COMMIT waits
+    for a WAL flush. Otherwise the door's work is one INSERT, and the ingest process applies it.
     """
     if not isinstance(envelope, Envelope):
         envelope = read_envelope(envelope)
     notification = read_telephony(envelope) if envelope.is_telephony else None
-    now = timezone.now()
-    try:
+    if not settings.INGEST_INLINE:
+        # One statement in autocommit: one round trip and one COMMIT (its trigger wakes the
+        # ingest processes).
+        event = _store(envelope, notification, subscription)
+        outcome = Outcome.STORED
+    else:
         with transaction.atomic():
-            event = CallEvent.objects.create(
-                uuid=envelope.uuid,
-                subscription_id=envelope.subscription_id,
-                telephony_session_id=notification.telephony_session_id if notification else "",
-                payload=envelope.payload,
-                # Applied below in this same transaction; a failure clears it again (_apply_stored).
-                processed_at=now,
-            )
-            outcome = _apply_stored(event, notification, subscription.resource) if notification else None
-            if envelope.is_presence:
-                _apply_presence(event, envelope.payload, subscription)
-            _touch(subscription, now)
-    except IntegrityError:  # the uuid is stored already: the first statement failed, nothing else ran
+            event = _store(envelope, notification, subscription)
+            if event is not None:
+                outcome = apply_events([event], subscriptions={subscription.pk: subscription})[event.pk]
+    if event is None:
         return Outcome.DUPLICATE
-    return outcome or Outcome.STORED
+    _touch(subscription)
+    return outcome
 
 
-def _touch(subscription: Subscription, now: datetime) -> None:
+def _insert_sql() -> str:
+    table = CallEvent._meta.db_table
+    return (
+        f"INSERT INTO {table} (uuid, subscription_id, source_id, telephony_session_id, payload, "  # noqa: S608
+        "received_at, processed_at, error) VALUES (%s, %s, %s, %s, %s, %s, NULL, '') "
+        "ON CONFLICT (uuid) DO NOTHING RETURNING id"
+    )
+
+
+def _store(
+    envelope: Envelope, notification: TelephonyNotification | None, subscription: Subscription
+) -> CallEvent | None:
+    """The event, stored waiting; None when its uuid is stored already (a repeated delivery)."""
+    now = timezone.now()
+    payload = CallEvent._meta.get_field("payload").get_db_prep_save(envelope.payload, connection)
+    tsid = notification.telephony_session_id if notification else ""
+    params = [envelope.uuid, envelope.subscription_id, subscription.pk, tsid, payload, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return CallEvent(
+        pk=row[0],
+        uuid=envelope.uuid,
+        subscription_id=envelope.subscription_id,
+        source_id=subscription.pk,
+        telephony_session_id=tsid,
+        payload=envelope.payload,
+        received_at=now,
+    )
+
+
+def _touch(subscription: Subscription) -> None:
     # "Last event received" is shown to the minute; rewriting the row on every event would also
     # make concurrent events of one user queue behind each other's transactions on its lock.
+    now = timezone.now()
     if subscription.last_event_at is None or now - subscription.last_event_at > LAST_EVENT_PRECISION:
         Subscription.objects.filter(pk=subscription.pk).update(last_event_at=now)
         subscription.last_event_at = now
 
 
-def _apply_stored(event: CallEvent, notification: TelephonyNotification, resource: Resource) -> Outcome:
-    try:
-        outcome = apply_notification(notification, resource=resource)
-    except Exception as exc:  # the event stays in the inbox with its error and is retried
-        logger.exception("Could not apply RingCentral event %s", event.uuid)
-        CallEvent.objects.filter(pk=event.pk).update(
-            processed_at=None, error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        return Outcome.STORED
-    if event.processed_at is None or event.error:  # a retry of an event whose first attempt failed
-        CallEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), error="")
-    return outcome
+# -- the ingest step: claim, apply ------------------------------------------------------------
 
 
-def _apply_presence(event: CallEvent, payload: dict, subscription: Subscription) -> None:
-    # A presence notification is a snapshot the next one supersedes: a failure is recorded on the
-    # stored event (kept, not retried) and never costs the webhook its 200.
-    try:
-        with transaction.atomic():
-            apply_presence_event(payload, subscription=subscription)
-    except Exception as exc:
-        logger.exception("Could not apply RingCentral presence event %s", event.uuid)
-        CallEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+def apply_waiting(*, limit: int = 100) -> int:
+    """The ingest process's step: claim up to `limit` waiting events that no other ingest process
+    holds (FOR UPDATE SKIP LOCKED), apply them and commit once. Returns how many were claimed.
+
+    Applying and marking share the claim's transaction: a process killed mid-batch applied
+    nothing (PostgreSQL rolls back) and its rows are claimable again at once.
+    """
+    waiting = CallEvent.objects.filter(processed_at__isnull=True, error="")
+    if not connection.features.has_select_for_update_skip_locked and not waiting.exists():
+        return 0  # SQLite: a claim takes the whole database's write lock, so look first
+    with transaction.atomic():
+        claimed = list(waiting.select_for_update(skip_locked=True).order_by("pk")[:limit])
+        if claimed:
+            apply_events(claimed, batch=True)
+    return len(claimed)
 
 
 def retry_unprocessed_events(*, limit: int = 500) -> int:
     """Apply stored events whose first attempt failed. Returns how many were applied."""
-    applied = 0
-    pending = (
-        CallEvent.objects.filter(processed_at__isnull=True)
-        .exclude(error="")
-        .exclude(telephony_session_id="")  # only telephony events are applied again
-        .order_by("pk")[:limit]
-    )
-    for event in pending:
-        subscription = find_subscription(event.subscription_id)
-        if subscription is None:
-            CallEvent.objects.filter(pk=event.pk).update(
-                processed_at=timezone.now(), error="subscription gone"
-            )
-            continue
-        outcome = _apply_stored(event, read_telephony(event.payload), subscription.resource)
-        applied += outcome != Outcome.STORED
-    return applied
+    with transaction.atomic():
+        failed = list(
+            CallEvent.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True)
+            .exclude(error="")
+            .exclude(telephony_session_id="")  # only telephony events are applied again
+            .order_by("pk")[:limit]
+        )
+        outcomes = apply_events(failed, batch=True)
+    return sum(outcome != Outcome.STORED for outcome in outcomes.values())
+
+
+def _subscriptions_for(events: list[CallEvent]) -> dict[int, Subscription]:
+    """The events' subscriptions by pk, in one query; an event stored before it had a source
+    gets its subscription through RingCentral's id."""
+    wanted = Q(pk__in={e.source_id for e in events if e.source_id})
+    wanted |= Q(rc_subscription_id__in={e.subscription_id for e in events if not e.source_id})
+    found = list(Subscription.objects.select_related("resource__entity").filter(wanted))
+    by_rc_id = {s.rc_subscription_id: s for s in found}
+    for event in events:
+        if not event.source_id and event.subscription_id in by_rc_id:
+            event.source_id = by_rc_id[event.subscription_id].pk
+    return {s.pk: s for s in found}
+
+
+def apply_events(
+    events: Iterable[CallEvent], *, subscriptions: dict[int, Subscription] | None = None, batch: bool = False
+) -> dict[int, Outcome]:
+    """Apply stored events (inside the caller's transaction, which holds them) and mark them
+    applied: the one apply step of the door (inline) and of the ingest process (`batch`: logs
+    what did not apply, and a deadlock rolls the whole batch back to be claimed again).
+
+    Events are applied by telephony session, so concurrent batches lock calls in one order.
+    """
+    events = sorted(events, key=lambda e: (e.telephony_session_id, e.pk))
+    if subscriptions is None:
+        subscriptions = _subscriptions_for(events)
+    outcomes: dict[int, Outcome] = {}
+    done = []
+    for event in events:
+        subscription = subscriptions.get(event.source_id) if event.source_id else None
+        outcome, recorded = _apply_one(event, subscription, batch=batch)
+        outcomes[event.pk] = outcome
+        if not recorded:
+            done.append(event.pk)
+        if batch and outcome in (Outcome.STALE, Outcome.NOT_FOR_USER):
+            logger.info(NOT_APPLIED_LOG, event.uuid, event.subscription_id, outcome)
+    if done:  # one statement for the batch
+        CallEvent.objects.filter(pk__in=done).update(processed_at=timezone.now(), error="")
+    return outcomes
+
+
+def _apply_one(event: CallEvent, subscription: Subscription | None, *, batch: bool) -> tuple[Outcome, bool]:
+    """How the event applied, and whether its row is written already (else: mark it applied)."""
+    if subscription is None:
+        _record(event, error="subscription gone", processed=True)
+        return Outcome.STORED, True
+    if event.telephony_session_id:
+        try:
+            return apply_notification(read_telephony(event.payload), resource=subscription.resource), False
+        except Exception as exc:  # the event stays in the inbox with its error and is retried
+            if batch and isinstance(exc.__cause__, TRANSIENT):
+                raise  # not this event's fault: the batch is rolled back and claimed again
+            logger.exception("Could not apply RingCentral event %s", event.uuid)
+            _record(event, error=f"{type(exc).__name__}: {exc}"[:2000], processed=False)
+            return Outcome.STORED, True
+    if "/presence" in str(event.payload.get("event", "")):
+        return Outcome.STORED, _apply_presence(event, subscription)
+    return Outcome.STORED, False
+
+
+def _record(event: CallEvent, *, error: str, processed: bool) -> None:
+    event.error = error
+    event.processed_at = timezone.now() if processed else None
+    CallEvent.objects.filter(pk=event.pk).update(error=event.error, processed_at=event.processed_at)
+
+
+def _apply_presence(event: CallEvent, subscription: Subscription) -> bool:
+    # A presence notification is a snapshot the next one supersedes: a failure is recorded on the
+    # stored event (kept, not retried) and never costs the delivery its 200.
+    try:
+        with transaction.atomic():
+            apply_presence_event(event.payload, subscription=subscription)
+    except Exception as exc:
+        logger.exception("Could not apply RingCentral presence event %s", event.uuid)
+        _record(event, error=f"{type(exc).__name__}: {exc}"[:2000], processed=True)
+        return True
+    return False
 
 
 def _ours(party: PartyChange, resource: Resource, notification: TelephonyNotification) -> bool:

@@ -1,4 +1,5 @@
-"""The webhook door into events.ingest(): RingCentral POSTs notifications here."""
+"""The webhook door: RingCentral POSTs notifications here. It validates a delivery, stores it in
+the inbox (events.ingest) and answers; the ingest process applies it (or the door itself, inline)."""
 
 import logging
 import re

@@ -1,0 +1,96 @@
+"""The ingest process (`manage.py run_ingest`): applies what the doors stored in the inbox.
+
+It sleeps until PostgreSQL's NOTIFY says the inbox grew (the trigger of migration 0009; a poll
+every `idle_seconds` covers a missed notification, and is all there is on SQLite), then claims
+waiting events in batches until none wait: one event per batch when calls are few, up to
+`batch_size` (one COMMIT, one WAL flush for all of them) under load. Any number of ingest
+processes may run on any hosts: FOR UPDATE SKIP LOCKED gives each event to exactly one.
+"""
+
+import asyncio
+import logging
+import threading
+import time
+
+import psycopg
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, close_old_connections, connection
+
+from telephony.ingest import events
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "arcadium_ingest"  # the channel migration 0009's trigger notifies
+
+
+class Wakeup:
+    """A connection of its own that LISTENs for the inbox's notifications (PostgreSQL only)."""
+
+    def __init__(self) -> None:
+        self.listening: psycopg.Connection | None = None
+
+    def wait(self, seconds: float) -> None:
+        if connection.vendor != "postgresql":
+            time.sleep(seconds)
+            return
+        try:
+            if self.listening is None or self.listening.closed:
+                self.listening = psycopg.connect(**_listen_params(), autocommit=True)
+                self.listening.execute(f"LISTEN {CHANNEL}")
+                return  # rows may have come in before we listened: look at once
+            for _ in self.listening.notifies(timeout=seconds, stop_after=1):
+                pass
+        except psycopg.Error:
+            logger.warning("Lost the inbox notifications; polling until they are back", exc_info=True)
+            self.close()
+            time.sleep(seconds)
+
+    def close(self) -> None:
+        if self.listening is not None:
+            self.listening.close()
+            self.listening = None
+
+
+def _listen_params() -> dict:
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return params
+
+
+def run(*, batch_size: int, idle_seconds: float = 1.0, stop: threading.Event | None = None) -> None:
+    """Apply waiting events until `stop` is set (a batch under way is finished first)."""
+    asyncio.run(_run(batch_size, idle_seconds, stop or threading.Event()))
+
+
+async def _run(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
+    # The batches run in one worker thread under this event loop, as a web process runs its
+    # views: the pushes they make after commit are sent on this loop, over one Redis connection
+    # kept for the life of the process (a sync caller alone would open one per push).
+    wakeup = Wakeup()
+    step = sync_to_async(_step, thread_sensitive=True)
+    try:
+        while not stop.is_set():
+            if await step(batch_size) == 0:
+                await sync_to_async(wakeup.wait, thread_sensitive=True)(idle_seconds)
+    finally:
+        await sync_to_async(_close, thread_sensitive=True)(wakeup)
+
+
+def _close(wakeup: Wakeup) -> None:
+    wakeup.close()
+    connection.close()
+
+
+def _step(batch_size: int) -> int:
+    """One batch; a database error (a deadlock, PostgreSQL restarting) rolls the batch back
+    whole and its events are claimed again."""
+    try:
+        return events.apply_waiting(limit=batch_size)
+    except DatabaseError:
+        logger.warning("An ingest batch failed and was rolled back; retrying", exc_info=True)
+        close_old_connections()
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+        time.sleep(0.5)
+        return 0
