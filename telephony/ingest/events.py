@@ -38,6 +38,11 @@ call_listeners: list[Callable[[Call], None]] = []
 # seen: a claimer may return an existing row that is this call (click-to-dial registers one).
 CallClaimer = Callable[..., Call | None]
 call_claimers: list[CallClaimer] = []
+# Called with any other notification (message store, voicemail…) inside the transaction that
+# stored it, under a savepoint: a failure is recorded on the stored event and never costs the
+# delivery its 200 (RingCentral does not send it again either way). Callbacks register here.
+NotificationListener = Callable[[Envelope, Subscription], None]
+notification_listeners: list[NotificationListener] = []
 LAST_EVENT_PRECISION = timedelta(minutes=1)
 
 
@@ -81,6 +86,8 @@ def ingest(envelope: Envelope | dict, *, subscription: Subscription) -> Outcome:
             outcome = _apply_stored(event, notification, subscription.resource) if notification else None
             if envelope.is_presence:
                 _apply_presence(event, envelope.payload, subscription)
+            elif notification is None:
+                _tell_listeners(event, envelope, subscription)
             _touch(subscription, now)
     except IntegrityError:  # the uuid is stored already: the first statement failed, nothing else ran
         return Outcome.DUPLICATE
@@ -118,6 +125,16 @@ def _apply_presence(event: CallEvent, payload: dict, subscription: Subscription)
     except Exception as exc:
         logger.exception("Could not apply RingCentral presence event %s", event.uuid)
         CallEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def _tell_listeners(event: CallEvent, envelope: Envelope, subscription: Subscription) -> None:
+    for listener in notification_listeners:
+        try:
+            with transaction.atomic():
+                listener(envelope, subscription)
+        except Exception as exc:
+            logger.exception("A notification listener failed for RingCentral event %s", event.uuid)
+            CallEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def retry_unprocessed_events(*, limit: int = 500) -> int:

@@ -1,0 +1,139 @@
+"""Server-side SVG geometry for the insights charts (the templates draw what this computes).
+
+Readable without colour: each outcome has its own fill pattern (solid, stripes, dots) and the
+legend shows the same swatches; every bar segment and heatmap cell carries its number.
+"""
+
+from dataclasses import dataclass
+
+from telephony.insights.figures import Week
+
+SERIES = (
+    ("answered", "Answered"),
+    ("returned", "Missed, called back"),
+    ("not_returned", "Missed, not called back"),
+)
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 20, 40
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Segment:
+    series: str
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def text_x(self) -> float:
+        return self.x + self.width / 2
+
+    @property
+    def text_y(self) -> float:
+        return self.y + self.height / 2 + 4
+
+    @property
+    def labelled(self) -> bool:
+        return self.height >= 14  # room for the number inside
+
+
+@dataclass(frozen=True)
+class Bar:
+    week: Week
+    label: str
+    x: float
+    width: float
+    total_y: float
+    segments: list[Segment]
+
+    @property
+    def center(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class WeeklyChart:
+    bars: list[Bar]
+    ticks: list[Tick]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    baseline: float = HEIGHT - BOTTOM
+    right_edge: int = WIDTH - RIGHT
+
+
+def _nice_max(value: int) -> int:
+    for step in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if value <= step * 4:
+            return max(step * ((value + step - 1) // step), step)
+    return value
+
+
+def weekly_chart(weeks: list[Week]) -> WeeklyChart:
+    top = _nice_max(max((w.total for w in weeks), default=0))
+    plot_height = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(weeks))
+    scale = plot_height / top
+    bars = []
+    for index, week in enumerate(weeks):
+        x, y = LEFT + index * slot + slot * 0.15, float(HEIGHT - BOTTOM)
+        segments = []
+        for key, label in SERIES:
+            value = getattr(week, key)
+            height = value * scale
+            y -= height
+            segments.append(Segment(key, label, value, x, y, slot * 0.7, height))
+        bars.append(Bar(week, week.start.strftime("%b %-d"), x, slot * 0.7, y - 4, segments))
+    ticks = [Tick(value=top * n // 4, y=HEIGHT - BOTTOM - plot_height * n / 4) for n in range(5)]
+    return WeeklyChart(bars=bars, ticks=ticks)
+
+
+@dataclass(frozen=True)
+class Cell:
+    weekday: str
+    hour: int
+    value: int
+    x: float
+    y: float
+    shade: float  # 0–1, also said by the number in the cell
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    cells: list[Cell]
+    rows: list[tuple[str, float]]
+    hours: list[tuple[int, float]]
+    peak: int
+    cell: int = 26
+    width: int = 44 + 24 * 26
+    height: int = 24 + 7 * 26
+
+
+def heatmap_chart(counts: dict[tuple[int, int], int]) -> Heatmap:
+    size, left, top = 26, 44, 20
+    peak = max(counts.values(), default=0)
+    cells = [
+        Cell(
+            weekday=WEEKDAYS[day - 1],
+            hour=hour,
+            value=counts.get((day, hour), 0),
+            x=left + hour * size,
+            y=top + (day - 1) * size,
+            shade=round(counts.get((day, hour), 0) / peak, 2) if peak else 0,
+        )
+        for day in range(1, 8)
+        for hour in range(24)
+    ]
+    rows = [(name, top + index * size + size / 2 + 4) for index, name in enumerate(WEEKDAYS)]
+    hours = [(hour, left + hour * size + size / 2) for hour in range(0, 24, 3)]
+    return Heatmap(cells=cells, rows=rows, hours=hours, peak=peak)
