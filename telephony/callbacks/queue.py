@@ -17,7 +17,6 @@ An outbound call that connects to a number closes its open item the same way.
 import logging
 import zlib
 from datetime import datetime
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
@@ -37,7 +36,8 @@ logger = logging.getLogger(__name__)
 def call_changed(call: Call) -> None:
     """Ingest's call listener: review the call's session once this transaction has committed."""
     if call.is_ended or call.answered_at is not None:
-        transaction.on_commit(partial(review_call, call.pk), robust=True)
+        call_id = call.pk
+        transaction.on_commit(lambda: review_call(call_id), robust=True)
 
 
 def caller_number(call: Call, region: str) -> str:

@@ -4,7 +4,6 @@ streamed from RingCentral through the recordings' permission-checked proxy."""
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.db import transaction
 from django.http.response import HttpResponseBase
@@ -58,7 +57,8 @@ def notification_received(envelope: Envelope, subscription: Subscription) -> Non
     if created and message.transcription_status in TRANSCRIBED:
         from telephony.callbacks.tasks import fetch_transcription_task  # tasks import this module
 
-        transaction.on_commit(partial(fetch_transcription_task.delay, voicemail.pk), robust=True)
+        voicemail_id = voicemail.pk
+        transaction.on_commit(lambda: fetch_transcription_task.delay(voicemail_id), robust=True)
 
 
 def link_voicemail(voicemail: Voicemail) -> bool:

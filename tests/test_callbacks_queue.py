@@ -1,0 +1,162 @@
+"""The callback queue from what RingCentral (the simulator) really sends: missed calls become one
+item per caller, repeats merge, a voicemail attaches, a call that rang several people is one
+item, answered or internal calls make none, and reaching the caller closes the item — whatever
+the order the notifications arrive in."""
+
+import random
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from telephony.callbacks.models import CallbackAttempt, CallbackItem, Voicemail
+from telephony.models import Call
+from tests.callbacks_support import (
+    ACME,
+    Office,
+    answered_elsewhere,
+    called_back_by,
+    internal_missed,
+    missed,
+    rang_three_then_missed,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(simulator, entity, in_memory_channel_layer):
+    simulator.control.voice_config(ring_timeout=600, voicemail_length=0.2)  # only our actions move calls
+    made = Office(simulator, entity)
+    yield made
+    made.close()
+
+
+def test_a_missed_call_from_acme_makes_one_item(office, django_capture_on_commit_callbacks):
+    office.replay(office.record(missed), django_capture_on_commit_callbacks)
+
+    [item] = CallbackItem.objects.all()
+    assert (item.number, item.customer, item.status, item.attempt_count) == (ACME, office.acme, "open", 1)
+    [attempt] = item.attempts.all()
+    assert attempt.rang == ["Alice Martin"] and attempt.kind == "missed"
+    assert item.due_at is not None and item.due_at > item.first_attempt_at
+
+
+def test_a_second_attempt_merges_into_the_same_item(office, django_capture_on_commit_callbacks):
+    office.replay(office.record(missed), django_capture_on_commit_callbacks)
+    office.replay(office.record(lambda c: missed(c, to="102")), django_capture_on_commit_callbacks)
+
+    [item] = CallbackItem.objects.all()
+    assert item.attempt_count == 2
+    assert item.last_attempt_at > item.first_attempt_at
+    assert sorted(n for a in item.attempts.all() for n in a.rang) == ["Alice Martin", "Bob Chen"]
+
+
+def test_a_voicemail_attaches_to_its_call_and_item(office, django_capture_on_commit_callbacks):
+    notes = office.record(lambda c: missed(c, voicemail=True))
+    assert any(n["event"].endswith("/voicemail") for n in notes)  # on the user's own subscription
+    office.replay(notes, django_capture_on_commit_callbacks)
+
+    [item] = CallbackItem.objects.all()
+    [voicemail] = Voicemail.objects.all()
+    call = Call.objects.get(resource=office.desks["101"].resource)
+    assert voicemail.item == item and voicemail.call == call
+    assert voicemail.duration_seconds == 6 and voicemail.from_number == ACME and voicemail.has_audio
+    assert item.attempts.get().kind == "voicemail"
+
+
+def test_a_call_that_rang_three_people_makes_one_item(office, django_capture_on_commit_callbacks):
+    notes = office.record(rang_three_then_missed)
+    office.replay(notes, django_capture_on_commit_callbacks)
+
+    assert Call.objects.count() == 3  # one row per person it rang, one telephony session
+    [item] = CallbackItem.objects.all()
+    [attempt] = item.attempts.all()
+    assert item.attempt_count == 1
+    assert attempt.rang == ["Alice Martin", "Bob Chen", "Carol Diaz"]
+
+
+def test_a_call_answered_by_a_colleague_makes_none(office, django_capture_on_commit_callbacks):
+    office.replay(office.record(answered_elsewhere), django_capture_on_commit_callbacks)
+
+    assert Call.objects.filter(state="missed").exists()  # it did ring Alice unanswered
+    assert not CallbackItem.objects.exists() and not CallbackAttempt.objects.exists()
+
+
+def test_an_internal_missed_call_makes_none(office, django_capture_on_commit_callbacks):
+    office.replay(office.record(internal_missed), django_capture_on_commit_callbacks)
+
+    assert Call.objects.filter(state="missed").exists()
+    assert not CallbackItem.objects.exists()
+
+
+def test_reaching_the_caller_closes_the_item_saying_who(office, django_capture_on_commit_callbacks):
+    office.replay(office.record(missed), django_capture_on_commit_callbacks)
+    office.replay(office.record(lambda c: called_back_by(c, connect=False)), django_capture_on_commit_callbacks)
+    assert CallbackItem.objects.get().status == "open"  # no answer: not reached
+
+    office.replay(office.record(called_back_by), django_capture_on_commit_callbacks)
+
+    item = CallbackItem.objects.get()
+    bob = office.desks["102"].resource
+    assert (item.status, item.close_reason, item.closed_by) == ("closed", "reached", bob)
+    assert item.reached_call.direction == "outbound" and item.closed_at == item.reached_call.answered_at
+
+
+def test_a_new_missed_call_after_a_callback_opens_a_new_item(office, django_capture_on_commit_callbacks):
+    office.replay(office.record(missed), django_capture_on_commit_callbacks)
+    office.replay(office.record(called_back_by), django_capture_on_commit_callbacks)
+    office.replay(office.record(missed), django_capture_on_commit_callbacks)
+
+    assert list(CallbackItem.objects.order_by("pk").values_list("status", "attempt_count")) == [
+        ("closed", 1),
+        ("open", 1),
+    ]
+
+
+# -- any order, repeats, losses -------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded(office):
+    return {
+        "three": office.record(rang_three_then_missed),
+        "answered": office.record(answered_elsewhere),
+    }
+
+
+ENDS = {"disconnected", "gone", "voicemail"}
+
+
+def _ringing(note: dict) -> bool:
+    if not note["event"].endswith("/telephony/sessions"):
+        return False
+    return note["body"]["parties"][0]["status"]["code"].lower() not in ENDS
+
+
+def _shuffled(notes: list[dict], seed: int, *, drop_ringing: bool) -> list[dict]:
+    """Shuffled, some twice, and (drop_ringing) some of the ringing events lost."""
+    rng = random.Random(seed)
+    kept = [n for n in notes if not (drop_ringing and _ringing(n) and rng.random() < 0.3)]
+    kept += [n for n in kept if rng.random() < 0.3]  # RingCentral delivers some twice
+    rng.shuffle(kept)
+    return kept
+
+
+@settings(max_examples=15, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), drop_ringing=st.booleans())
+def test_any_order_gives_one_item_for_the_missed_call_which_the_answered_call_then_closes(
+    office, recorded, django_capture_on_commit_callbacks, seed, drop_ringing
+):
+    with transaction.atomic():
+        office.replay(_shuffled(recorded["three"], seed, drop_ringing=drop_ringing), django_capture_on_commit_callbacks)
+        office.replay(_shuffled(recorded["answered"], seed + 1, drop_ringing=drop_ringing), django_capture_on_commit_callbacks)
+        items = list(CallbackItem.objects.all())
+        # One item, one attempt (the answered call adds none); Bob answering ACME's next call
+        # reached them, which closes it.
+        assert len(items) == 1 and items[0].attempt_count == 1
+        assert items[0].attempts.get().rang == ["Alice Martin", "Bob Chen", "Carol Diaz"]
+        assert (items[0].status, items[0].close_reason) == ("closed", "reached")
+        assert items[0].closed_by == office.desks["102"].resource
+        transaction.set_rollback(True)
