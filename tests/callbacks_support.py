@@ -21,7 +21,11 @@ from tests.sim_voice_support import WebhookReceiver, login, subscribe_webhook
 from tests.telephony_factories import listening_resource
 
 ACME = "+12125550100"
-EXTENSIONS = {"101": ("62264001", "Alice Martin"), "102": ("62264002", "Bob Chen"), "103": ("62264003", "Carol Diaz")}
+EXTENSIONS = {
+    "101": ("62264001", "Alice Martin"),
+    "102": ("62264002", "Bob Chen"),
+    "103": ("62264003", "Carol Diaz"),
+}
 
 
 @dataclass

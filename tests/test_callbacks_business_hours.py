@@ -21,7 +21,9 @@ WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 
 
 def office(zone=NEW_YORK, holidays=(), opens=time(9), closes=time(17), workdays=WEEKDAYS):
-    return BusinessHours(zone=zone, workdays=workdays, opens=opens, closes=closes, holidays=frozenset(holidays))
+    return BusinessHours(
+        zone=zone, workdays=workdays, opens=opens, closes=closes, holidays=frozenset(holidays)
+    )
 
 
 def local(zone, *args):
@@ -35,7 +37,9 @@ def test_friday_afternoon_plus_two_hours_is_monday_morning():
 
 def test_a_call_at_night_counts_from_the_next_opening():
     tuesday_11pm = local(NEW_YORK, 2026, 12, 1, 23, 0)
-    assert add_business_time(tuesday_11pm, timedelta(hours=2), office()) == local(NEW_YORK, 2026, 12, 2, 11, 0)
+    assert add_business_time(tuesday_11pm, timedelta(hours=2), office()) == local(
+        NEW_YORK, 2026, 12, 2, 11, 0
+    )
 
 
 def test_holidays_are_skipped():
@@ -47,7 +51,9 @@ def test_holidays_are_skipped():
 def test_the_company_time_zone_decides_not_the_servers():
     # 08:30 UTC on a Monday is 09:30 in Berlin (open) and 17:30 in Tokyo (closed).
     at = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
-    assert add_business_time(at, timedelta(minutes=30), office(BERLIN)) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert add_business_time(at, timedelta(minutes=30), office(BERLIN)) == datetime(
+        2026, 11, 30, 9, 0, tzinfo=UTC
+    )
     assert add_business_time(at, timedelta(minutes=30), office(TOKYO)) == local(TOKYO, 2026, 12, 1, 9, 30)
 
 
@@ -56,7 +62,9 @@ def test_the_spring_forward_night_does_not_count_an_hour_twice_or_lose_one():
     always = office(opens=time(0), closes=time(23, 59), workdays=frozenset(range(1, 8)))
     saturday_noon = local(NEW_YORK, 2026, 3, 7, 12, 0)
     sunday_noon = local(NEW_YORK, 2026, 3, 8, 12, 0)
-    assert business_time_between(saturday_noon, sunday_noon, always) == timedelta(hours=23) - timedelta(minutes=1)
+    assert business_time_between(saturday_noon, sunday_noon, always) == timedelta(hours=23) - timedelta(
+        minutes=1
+    )
 
 
 def test_time_between_is_negative_backwards_and_zero_outside_hours():
@@ -68,7 +76,9 @@ def test_time_between_is_negative_backwards_and_zero_outside_hours():
 
 
 def test_a_calendar_without_working_time_says_so():
-    every_day_off = office(workdays=frozenset({6}), holidays=[date(2026, 12, 5) + timedelta(weeks=n) for n in range(200)])
+    every_day_off = office(
+        workdays=frozenset({6}), holidays=[date(2026, 12, 5) + timedelta(weeks=n) for n in range(200)]
+    )
     with pytest.raises(NoBusinessHours):
         add_business_time(local(NEW_YORK, 2026, 12, 1, 9), timedelta(hours=1), every_day_off)
     with pytest.raises(ValueError):

@@ -93,7 +93,9 @@ def test_an_internal_missed_call_makes_none(office, django_capture_on_commit_cal
 
 def test_reaching_the_caller_closes_the_item_saying_who(office, django_capture_on_commit_callbacks):
     office.replay(office.record(missed), django_capture_on_commit_callbacks)
-    office.replay(office.record(lambda c: called_back_by(c, connect=False)), django_capture_on_commit_callbacks)
+    office.replay(
+        office.record(lambda c: called_back_by(c, connect=False)), django_capture_on_commit_callbacks
+    )
     assert CallbackItem.objects.get().status == "open"  # no answer: not reached
 
     office.replay(office.record(called_back_by), django_capture_on_commit_callbacks)
@@ -144,14 +146,24 @@ def _shuffled(notes: list[dict], seed: int, *, drop_ringing: bool) -> list[dict]
     return kept
 
 
-@settings(max_examples=15, deadline=None, phases=[Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(seed=st.integers(0, 10**6), drop_ringing=st.booleans())
 def test_any_order_gives_one_item_for_the_missed_call_which_the_answered_call_then_closes(
     office, recorded, django_capture_on_commit_callbacks, seed, drop_ringing
 ):
     with transaction.atomic():
-        office.replay(_shuffled(recorded["three"], seed, drop_ringing=drop_ringing), django_capture_on_commit_callbacks)
-        office.replay(_shuffled(recorded["answered"], seed + 1, drop_ringing=drop_ringing), django_capture_on_commit_callbacks)
+        office.replay(
+            _shuffled(recorded["three"], seed, drop_ringing=drop_ringing), django_capture_on_commit_callbacks
+        )
+        office.replay(
+            _shuffled(recorded["answered"], seed + 1, drop_ringing=drop_ringing),
+            django_capture_on_commit_callbacks,
+        )
         items = list(CallbackItem.objects.all())
         # One item, one attempt (the answered call adds none); Bob answering ACME's next call
         # reached them, which closes it.
@@ -160,3 +172,56 @@ def test_any_order_gives_one_item_for_the_missed_call_which_the_answered_call_th
         assert (items[0].status, items[0].close_reason) == ("closed", "reached")
         assert items[0].closed_by == office.desks["102"].resource
         transaction.set_rollback(True)
+
+
+# -- voicemail audio, through the recordings' proxy ---------------------------------------------
+
+
+def _authorize_for_real(office, number: str, simulator) -> None:
+    """Give the desk a real RingCentral authorization on the simulator (the proxy uses it)."""
+    from telephony import ringcentral
+    from telephony.models import RingCentralToken
+    from tests.ringcentral_helpers import REDIRECT_URI, code_from_pages
+
+    resource = office.desks[number].resource
+    connector = resource.ringcentral_token.connector
+    connector.server_url = simulator.url
+    connector.save()
+    code, verifier = code_from_pages(connector, username=number)
+    tokens = ringcentral.exchange_code(connector, code=code, verifier=verifier, redirect_uri=REDIRECT_URI)
+    RingCentralToken.objects.filter(resource=resource).delete()
+    ringcentral.save_tokens(connector=connector, resource=resource, token_set=tokens)
+
+
+def test_the_voicemail_plays_through_the_permission_checked_proxy(
+    office, simulator_settings, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from tests.test_sync_support import grant
+
+    _authorize_for_real(office, "101", simulator_settings)
+    office.replay(office.record(lambda c: missed(c, voicemail=True)), django_capture_on_commit_callbacks)
+    voicemail = Voicemail.objects.get()
+    assert voicemail.transcription  # read from the message store after the notification
+    alice, bob = Client(), Client()
+    alice.force_login(office.desks["101"].resource.user)
+    bob.force_login(office.desks["102"].resource.user)
+    url = f"/calls/voicemail/{voicemail.pk}/audio/"
+
+    whole = alice.get(url)  # left for her: she may hear it
+    assert whole.status_code == 200 and whole["Content-Type"].startswith("audio/")
+    body = b"".join(whole.streaming_content)
+    assert body[:4] == b"RIFF" and len(body) > 1000
+    part = alice.get(url, HTTP_RANGE="bytes=0-99")
+    assert part.status_code == 206 and b"".join(part.streaming_content) == body[:100]
+
+    refused = bob.get(url)
+    assert refused.status_code == 403 and "permission to listen" in refused.content.decode()
+    grant(office.desks["102"].resource.user, "listen_recordings")
+    assert bob.get(url).status_code == 200
+
+    tab = alice.get(f"/customers/{office.acme.pk}/calls/").content.decode()
+    assert f'src="{url}"' in tab and "Voicemail 6 s" in tab
+    queue = alice.get("/calls/callbacks/").content.decode()
+    assert f'src="{url}"' in queue and voicemail.transcription[:20] in queue

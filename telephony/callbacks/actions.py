@@ -23,7 +23,7 @@ class CallbackRefused(Exception):
 
 def _locked(item_id: int, resource: Resource) -> CallbackItem:
     item = (
-        CallbackItem.objects.select_for_update()
+        CallbackItem.objects.select_for_update(of=("self",))
         .select_related("claimed_by")
         .filter(pk=item_id, entity_id=resource.entity_id)
         .first()

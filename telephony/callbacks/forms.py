@@ -33,13 +33,21 @@ class ReassignForm(forms.Form):
 
 
 class PromiseForm(forms.ModelForm):
-    workday_choices = forms.MultipleChoiceField(
+    workdays = forms.MultipleChoiceField(
         choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label="Business days"
     )
 
     class Meta:
         model = ResponsePromise
-        fields = ["time_zone", "opens_at", "closes_at", "target_minutes", "holidays", "email_supervisors"]
+        fields = [
+            "workdays",
+            "time_zone",
+            "opens_at",
+            "closes_at",
+            "target_minutes",
+            "holidays",
+            "email_supervisors",
+        ]
         widgets = {
             "opens_at": forms.TimeInput(attrs={"type": "time"}),
             "closes_at": forms.TimeInput(attrs={"type": "time"}),
@@ -48,9 +56,7 @@ class PromiseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["workday_choices"].initial = list(self.instance.workdays)
+        self.initial["workdays"] = list(self.instance.workdays)
 
-    def clean(self) -> dict:
-        data = super().clean() or {}
-        self.instance.workdays = "".join(sorted(data.get("workday_choices") or []))
-        return data
+    def clean_workdays(self) -> str:
+        return "".join(sorted(self.cleaned_data["workdays"]))
