@@ -3,6 +3,7 @@ missed calls called back or not, the promise, the heatmap, per staff member); th
 counts that customer only; another company's calls never count."""
 
 import re
+import statistics
 from collections import Counter
 from datetime import timedelta
 from itertools import count
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from telephony.callbacks.models import CallbackItem
 from telephony.callbacks.queue import review_call
+from telephony.insights.figures import span_text
 from telephony.models import Call
 from tests.factories import CustomerFactory, EntityFactory, PhoneNumberFactory, ResourceFactory
 
@@ -177,7 +179,29 @@ def test_the_account_tab_counts_that_customer_only(client, entity, history):
             expected["not_returned"],
         ), customer.name
     globex = client.get(f"/customers/{history['globex'].pk}/insights/").content.decode()
-    assert re.search(r'data-figure="median">—', globex)  # never called back
+    assert re.search(r'data-figure="median" data-minutes="">—<', globex)  # never called back
+    acme = BeautifulSoup(client.get(f"/customers/{history['acme'].pk}/insights/").content, "html.parser")
+    waits = [
+        (closed - first).total_seconds() / 60
+        for closed, first in CallbackItem.objects.filter(
+            entity=entity, customer=history["acme"], close_reason="reached", first_attempt_at__gte=since
+        ).values_list("closed_at", "first_attempt_at")
+    ]
+    shown = acme.select_one('[data-figure="median"]')
+    assert float(shown["data-minutes"]) == round(statistics.median(waits), 1)
+    assert shown.text == span_text(statistics.median(waits))
+
+
+def test_spans_read_like_a_person_says_them():
+    assert [span_text(m) for m in (None, 0.4, 45, 60, 130, 1440, 3000)] == [
+        "—",
+        "0 min",
+        "45 min",
+        "1 h",
+        "2 h 10 min",
+        "1 d",
+        "2 d 2 h",
+    ]
 
 
 def test_the_chart_is_readable_without_colour(client, entity, history):

@@ -102,11 +102,14 @@ def item_action(request: EntityRequest, pk: int, action: str) -> HttpResponse:
         elif action == "release":
             actions.item_release(item_id=item.pk, resource=request.resource, supervisor=supervisor)
         elif action == "reassign":
-            form = ReassignForm(request.POST, entity=request.entity)
-            if not form.is_valid():
+            reassign = ReassignForm(request.POST, entity=request.entity)
+            if not reassign.is_valid():
                 raise actions.CallbackRefused("Pick a colleague to give it to.")
             actions.item_reassign(
-                item_id=item.pk, resource=request.resource, to=form.cleaned_data["to"], supervisor=supervisor
+                item_id=item.pk,
+                resource=request.resource,
+                to=reassign.cleaned_data["to"],
+                supervisor=supervisor,
             )
         elif action == "close":
             form = CloseForm(request.POST)

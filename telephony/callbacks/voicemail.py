@@ -81,8 +81,8 @@ def link_voicemail(voicemail: Voicemail) -> bool:
         if call is not None:
             voicemail.call = call
             changed = True
-    if voicemail.call_id is not None and voicemail.item_id is None:
-        call = voicemail.call
+    call = voicemail.call
+    if call is not None and voicemail.item_id is None:
         key = call.telephony_session_id or f"call-{call.pk}"
         attempt = CallbackAttempt.objects.filter(entity_id=voicemail.entity_id, session_key=key).first()
         if attempt is not None:

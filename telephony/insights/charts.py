@@ -72,15 +72,19 @@ class WeeklyChart:
     right_edge: int = WIDTH - RIGHT
 
 
-def _nice_max(value: int) -> int:
-    for step in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if value <= step * 4:
-            return max(step * ((value + step - 1) // step), step)
-    return value
+def _tick_step(value: int) -> int:
+    """The smallest round step of which four reach `value` (axis 0, step, … 4 × step)."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if value <= step * factor * 4:
+                return step * factor
+        step *= 10
 
 
 def weekly_chart(weeks: list[Week]) -> WeeklyChart:
-    top = _nice_max(max((w.total for w in weeks), default=0))
+    step = _tick_step(max((w.total for w in weeks), default=0))
+    top = step * 4
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(weeks))
     scale = plot_height / top
@@ -94,7 +98,7 @@ def weekly_chart(weeks: list[Week]) -> WeeklyChart:
             y -= height
             segments.append(Segment(key, label, value, x, y, slot * 0.7, height))
         bars.append(Bar(week, week.start.strftime("%b %-d"), x, slot * 0.7, y - 4, segments))
-    ticks = [Tick(value=top * n // 4, y=HEIGHT - BOTTOM - plot_height * n / 4) for n in range(5)]
+    ticks = [Tick(value=step * n, y=HEIGHT - BOTTOM - plot_height * n / 4) for n in range(5)]
     return WeeklyChart(bars=bars, ticks=ticks)
 
 

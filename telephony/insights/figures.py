@@ -24,6 +24,20 @@ from telephony.models import Call
 WEEKS = 12
 
 
+def span_text(minutes: float | None) -> str:
+    """45 → "45 min", 130 → "2 h 10 min", 3000 → "2 d 2 h" (wall-clock time)."""
+    if minutes is None:
+        return "—"
+    whole = round(minutes)
+    days, rest = divmod(whole, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
 @dataclass(frozen=True)
 class Week:
     start: date
@@ -44,6 +58,10 @@ class StaffFigures:
     called_back: int
     median_minutes: float | None
 
+    @property
+    def median_text(self) -> str:
+        return span_text(self.median_minutes)
+
 
 @dataclass(frozen=True)
 class Insights:
@@ -53,6 +71,10 @@ class Insights:
     median_callback_minutes: float | None
     promise_met: int
     promise_missed: int
+
+    @property
+    def median_text(self) -> str:
+        return span_text(self.median_callback_minutes)
 
     @property
     def promise_met_percent(self) -> float | None:
@@ -130,8 +152,8 @@ def weekly(
     return [Week(s, answered[s], returned[s], not_returned[s]) for s in starts]
 
 
-def _minutes(pairs: list[tuple[datetime, datetime]]) -> list[float]:
-    return [(closed - first).total_seconds() / 60 for closed, first in pairs]
+def _minutes(pairs: list[tuple[datetime | None, datetime]]) -> list[float]:
+    return [(closed - first).total_seconds() / 60 for closed, first in pairs if closed is not None]
 
 
 def _reached(entity: Entity, since: datetime, customer: Customer | None) -> QuerySet[CallbackItem]:
@@ -144,8 +166,8 @@ def _reached(entity: Entity, since: datetime, customer: Customer | None) -> Quer
 def median_callback_minutes(
     entity: Entity, since: datetime, customer: Customer | None = None
 ) -> float | None:
-    pairs = list(_reached(entity, since, customer).values_list("closed_at", "first_attempt_at"))
-    return round(statistics.median(_minutes(pairs)), 1) if pairs else None
+    minutes = _minutes(list(_reached(entity, since, customer).values_list("closed_at", "first_attempt_at")))
+    return round(statistics.median(minutes), 1) if minutes else None
 
 
 def promise_figures(
