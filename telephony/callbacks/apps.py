@@ -8,13 +8,13 @@ class CallbacksConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: the registrations below need the app registry ready.
-        from telephony.callbacks import live, queue, voicemail, wizard_link
+        from telephony.callbacks import live, queue, voicemail_events, wizard_link
         from telephony.ingest import events
         from telephony.live import consumers
         from telephony.wizard import composer
 
         _register(events.call_listeners, queue.call_changed)
-        _register(events.notification_listeners, voicemail.notification_received)
+        _register(events.notification_listeners, voicemail_events.notification_received)
         _register(consumers.heartbeat_providers, live.queue_version)
         _register(composer.context_providers, wizard_link.wizard_context)
 

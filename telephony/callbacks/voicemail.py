@@ -1,64 +1,25 @@
-"""Voicemail: RingCentral's `…/voicemail` notifications on each user's own subscription become
-`Voicemail` rows linked to the call they were left on and to its callback item; the audio is
+"""Voicemail rows (made by voicemail_events.py from RingCentral's notifications): linking each to
+the call it was left on and to that call's callback item, its transcription, and its audio,
 streamed from RingCentral through the recordings' permission-checked proxy."""
 
 import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from crm.access import EntityRequest, entity_required
-from crm.numbers import try_normalize
 from telephony import ringcentral as rc
 from telephony.callbacks import live
 from telephony.callbacks.models import CallbackAttempt, Voicemail
 from telephony.history.recordings import LISTEN_PERMISSION, stream_audio, unavailable
-from telephony.ingest.notifications import Envelope
-from telephony.models import Call, Subscription
+from telephony.models import Call
 
 logger = logging.getLogger(__name__)
 TRANSCRIBED = ("Completed", "CompletedPartially")
 # How long before the message its call may have started ringing (rings, then the message).
 CALL_LOOKBACK = timedelta(hours=1)
-
-
-def notification_received(envelope: Envelope, subscription: Subscription) -> None:
-    """Ingest's notification listener: a new voicemail for the subscription's user."""
-    if rc.message_event_kind(envelope.event) != "voicemail":
-        return
-    note = rc.parse_message_notification(envelope.payload)
-    assert isinstance(note, rc.VoicemailNotification)
-    message = note.message
-    if not message.is_voicemail:
-        return
-    resource = subscription.resource
-    entity = resource.entity
-    phone = try_normalize(message.from_.phone_number, entity.default_region)
-    voicemail, created = Voicemail.objects.get_or_create(
-        entity=entity,
-        message_id=message.id,
-        defaults={
-            "resource": resource,
-            "extension_id": note.extension_id or resource.ringcentral_extension_id,
-            "from_number": phone.e164 if phone else message.from_.phone_number[:32],
-            "from_name": message.from_.name[:200],
-            "duration_seconds": message.duration,
-            "left_at": message.creation_time or timezone.now(),
-            "has_audio": message.audio is not None,
-            "transcription_status": message.transcription_status[:30],
-        },
-    )
-    if link_voicemail(voicemail) and voicemail.item_id:
-        live.queue_changed(voicemail.item)
-    if created and message.transcription_status in TRANSCRIBED:
-        from telephony.callbacks.tasks import fetch_transcription_task  # tasks import this module
-
-        voicemail_id = voicemail.pk
-        transaction.on_commit(lambda: fetch_transcription_task.delay(voicemail_id), robust=True)
 
 
 def link_voicemail(voicemail: Voicemail) -> bool:

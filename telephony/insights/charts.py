@@ -30,11 +30,11 @@ class Segment:
 
     @property
     def text_x(self) -> float:
-        return self.x + self.width / 2
+        return round(self.x + self.width / 2, 1)
 
     @property
     def text_y(self) -> float:
-        return self.y + self.height / 2 + 4
+        return round(self.y + self.height / 2 + 4, 1)
 
     @property
     def labelled(self) -> bool:
@@ -52,7 +52,7 @@ class Bar:
 
     @property
     def center(self) -> float:
-        return self.x + self.width / 2
+        return round(self.x + self.width / 2, 1)
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,20 @@ def weekly_chart(weeks: list[Week]) -> WeeklyChart:
             value = getattr(week, key)
             height = value * scale
             y -= height
-            segments.append(Segment(key, label, value, x, y, slot * 0.7, height))
-        bars.append(Bar(week, week.start.strftime("%b %-d"), x, slot * 0.7, y - 4, segments))
-    ticks = [Tick(value=step * n, y=HEIGHT - BOTTOM - plot_height * n / 4) for n in range(5)]
+            segments.append(
+                Segment(key, label, value, round(x, 1), round(y, 1), round(slot * 0.7, 1), round(height, 1))
+            )
+        bars.append(
+            Bar(
+                week,
+                week.start.strftime("%b %-d"),
+                round(x, 1),
+                round(slot * 0.7, 1),
+                round(y - 4, 1),
+                segments,
+            )
+        )
+    ticks = [Tick(value=step * n, y=round(HEIGHT - BOTTOM - plot_height * n / 4, 1)) for n in range(5)]
     return WeeklyChart(bars=bars, ticks=ticks)
 
 
@@ -107,16 +118,29 @@ class Cell:
     weekday: str
     hour: int
     value: int
-    x: float
-    y: float
+    x: int
+    y: int
     shade: float  # 0–1, also said by the number in the cell
+
+    # Strings ready for the template: 168 cells, so no filters per cell (bench/insights.py).
+    @property
+    def opacity(self) -> str:
+        return f"{self.shade:.2f}"
+
+    @property
+    def dark(self) -> bool:
+        return self.shade > 0.55
+
+    @property
+    def title(self) -> str:
+        return f"{self.weekday} {self.hour:02d}:00–{(self.hour + 1) % 24:02d}:00: {self.value} missed"
 
 
 @dataclass(frozen=True)
 class Heatmap:
     cells: list[Cell]
-    rows: list[tuple[str, float]]
-    hours: list[tuple[int, float]]
+    rows: list[tuple[str, int]]
+    hours: list[tuple[str, int]]
     peak: int
     cell: int = 26
     width: int = 44 + 24 * 26
@@ -138,6 +162,6 @@ def heatmap_chart(counts: dict[tuple[int, int], int]) -> Heatmap:
         for day in range(1, 8)
         for hour in range(24)
     ]
-    rows = [(name, top + index * size + size / 2 + 4) for index, name in enumerate(WEEKDAYS)]
-    hours = [(hour, left + hour * size + size / 2) for hour in range(0, 24, 3)]
+    rows = [(name, top + index * size + size // 2 + 4) for index, name in enumerate(WEEKDAYS)]
+    hours = [(f"{hour:02d}h", left + hour * size + size // 2) for hour in range(0, 24, 3)]
     return Heatmap(cells=cells, rows=rows, hours=hours, peak=peak)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, F, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, NullIf, TruncDate
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 
 from crm.models import Customer, Entity, Resource
 from telephony.callbacks.models import CallbackAttempt, CallbackItem
@@ -112,11 +112,6 @@ def missed_attempts(
     return attempts.filter(item__customer=customer) if customer is not None else attempts
 
 
-def _session() -> Coalesce:
-    # A session's rows count once; a row known only from the call log counts as its own call.
-    return Coalesce(NullIf(F("telephony_session_id"), Value("")), Cast("pk", output_field=CharField()))
-
-
 def _week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -132,10 +127,14 @@ def weekly(
         answered_calls(entity, since, customer)
         .annotate(day=TruncDate("started_at", tzinfo=zone))
         .values("day")
-        .annotate(n=Count(_session(), distinct=True))
+        .annotate(
+            # A session's rows count once; a row known only from the call log is its own call.
+            sessions=Count("telephony_session_id", distinct=True, filter=~Q(telephony_session_id="")),
+            logged=Count("pk", filter=Q(telephony_session_id="")),
+        )
     )
     for row in days:
-        answered[_week_of(row["day"])] += row["n"]
+        answered[_week_of(row["day"])] += row["sessions"] + row["logged"]
     missed = (
         missed_attempts(entity, since, customer)
         .annotate(day=TruncDate("at", tzinfo=zone))
@@ -217,7 +216,13 @@ def per_staff(entity: Entity, *, since: datetime) -> list[StaffFigures]:
     )
     missed_sessions = missed_attempts(entity, since).values("session_key")
     missed = dict(
-        Call.objects.filter(entity=entity, telephony_session_id__in=missed_sessions)
+        # started_at bounds the scan to the window (a missed call's rows start with it, give or take
+        # the rings of a forward).
+        Call.objects.filter(
+            entity=entity,
+            started_at__gte=since - timedelta(hours=1),
+            telephony_session_id__in=missed_sessions,
+        )
         .exclude(resource=None)
         .values_list("resource")
         .annotate(n=Count("pk"))
