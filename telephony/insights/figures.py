@@ -133,8 +133,8 @@ def weekly(
             logged=Count("pk", filter=Q(telephony_session_id="")),
         )
     )
-    for row in days:
-        answered[_week_of(row["day"])] += row["sessions"] + row["logged"]
+    for day, sessions, logged in days.values_list("day", "sessions", "logged"):
+        answered[_week_of(day)] += sessions + logged
     missed = (
         missed_attempts(entity, since, customer)
         .annotate(day=TruncDate("at", tzinfo=zone))
@@ -144,10 +144,10 @@ def weekly(
             n=Count("pk"),
         )
     )
-    for row in missed:
-        week = _week_of(row["day"])
-        returned[week] += row["back"]
-        not_returned[week] += row["n"] - row["back"]
+    for day, back, total in missed.values_list("day", "back", "n"):
+        week = _week_of(day)
+        returned[week] += back
+        not_returned[week] += total - back
     return [Week(s, answered[s], returned[s], not_returned[s]) for s in starts]
 
 
