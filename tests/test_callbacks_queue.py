@@ -225,3 +225,35 @@ def test_the_voicemail_plays_through_the_permission_checked_proxy(
     assert f'src="{url}"' in tab and "Voicemail 6 s" in tab
     queue = alice.get("/calls/callbacks/").content.decode()
     assert f'src="{url}"' in queue and voicemail.transcription[:20] in queue
+
+
+# -- calls the call log brings in -------------------------------------------------------------
+
+
+def test_synced_history_feeds_the_queue_and_old_unreached_calls_close_as_history(
+    simulator_settings, entity, in_memory_channel_layer, django_capture_on_commit_callbacks
+):
+    from telephony.history import sync
+    from tests.factories import CustomerFactory, PhoneNumberFactory
+    from tests.test_sync_support import add_record, alice, connect
+
+    alice(entity)
+    acme = CustomerFactory(entity=entity, name="ACME Corp")
+    PhoneNumberFactory(customer=acme, raw="(212) 555-0100")
+    connector = connect(entity, simulator_settings)
+    add_record(simulator_settings, number=ACME, result="Missed", minutes_ago=60 * 24 * 9, duration=0)
+    add_record(simulator_settings, number="+13125550177", result="Missed", minutes_ago=60 * 24 * 8, duration=0)
+    add_record(simulator_settings, number=ACME, direction="Outbound", result="Call connected", minutes_ago=60 * 24 * 8)
+    add_record(simulator_settings, number="+14155550123", result="Missed", minutes_ago=90, duration=0)
+    add_record(simulator_settings, number="+15105550188", result="Missed", minutes_ago=60 * 24 * 2, duration=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sync.connector_sync(connector_id=connector.pk).result == "ok"
+
+    items = {i.number: i for i in CallbackItem.objects.all()}
+    assert (items[ACME].status, items[ACME].close_reason) == ("closed", "reached")  # called back, per the log
+    assert (items["+13125550177"].status, items["+13125550177"].close_reason) == ("closed", "history")
+    assert items["+14155550123"].status == "open"  # today's missed call the live path lost: work to do
+    two_days_old = items["+15105550188"]
+    assert two_days_old.status == "open" and two_days_old.overdue_notified_at is not None  # no alarm storm
+    assert CallbackAttempt.objects.count() == 4

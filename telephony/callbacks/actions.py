@@ -91,7 +91,8 @@ def item_reassign(
 
 def item_close(*, item_id: int, resource: Resource, reason: str, note: str = "") -> CallbackItem:
     """Close by hand, with a reason ("no callback needed", "wrong number"…)."""
-    if reason not in CallbackItem.CloseReason.values or reason == CallbackItem.CloseReason.REACHED:
+    by_itself = (CallbackItem.CloseReason.REACHED, CallbackItem.CloseReason.HISTORY)
+    if reason not in CallbackItem.CloseReason.values or reason in by_itself:
         raise CallbackRefused("Pick why no callback is needed.")
     with transaction.atomic():
         item = _locked(item_id, resource)

@@ -107,6 +107,7 @@ class CallbackItem(models.Model):
         WRONG_NUMBER = "wrong_number", "Wrong number"
         SPAM = "spam", "Spam or sales call"
         OTHER = "other", "Other"
+        HISTORY = "history", "Found in the call history days later, never reached"
 
     entity = models.ForeignKey("crm.Entity", on_delete=models.PROTECT, related_name="callback_items")
     number = models.CharField("caller's number (E.164)", max_length=32)

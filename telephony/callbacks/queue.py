@@ -12,14 +12,19 @@ under a lock per company and caller number, and the outcome is a function of tha
 - a row still rings → nothing yet (its end triggers the review again).
 
 An outbound call that connects to a number closes its open item the same way.
+
+Calls RingCentral's call log brings in (sync) are reviewed the same way, oldest first, by a task
+after each page. A missed call found there days later that nobody ever reached is recorded (the
+insights count it) but closed at once as history rather than filling today's queue, and no item
+made from history raises an overdue alarm.
 """
 
 import logging
 import zlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from crm.models import Entity
@@ -31,6 +36,11 @@ from telephony.callbacks.promise import due_at, promise_for
 from telephony.models import Call
 
 logger = logging.getLogger(__name__)
+CONNECTED_RESULTS = {"Call connected", "Accepted"}
+# An attempt older than this when first seen came from the call history, not from a live call.
+SEEN_LATE = timedelta(days=1)
+# A missed call from history still unreached after this long is closed as history.
+HISTORY_CLOSES_AFTER = timedelta(days=3)
 
 
 def call_changed(call: Call) -> None:
@@ -73,6 +83,12 @@ def _session_rows(call: Call) -> list[Call]:
     )
 
 
+def connected(call: Call) -> bool:
+    """An outbound call the other side picked up: seen live, or in the call log's words (the log
+    carries no answer time)."""
+    return call.answered_at is not None or call.result in CONNECTED_RESULTS
+
+
 def _answered(row: Call) -> bool:
     # An inbound row that ended without being missed had been answered (ingest/call_state.py).
     return row.answered_at is not None or row.state == Call.State.ENDED
@@ -89,7 +105,7 @@ def review_call(call_id: int) -> None:
     with transaction.atomic():
         _lock_number(call.entity_id, number)
         if call.direction == Call.Direction.OUTBOUND:
-            if call.answered_at is not None:
+            if connected(call):
                 close_reached(entity=call.entity, number=number, call=call)
             return
         rows = _session_rows(call)
@@ -124,6 +140,8 @@ def _open_item(entity: Entity, number: str, rows: list[Call], at: datetime) -> C
         "last_attempt_at": at,
         **_match(entity, number, rows),
     }
+    if timezone.now() - at > SEEN_LATE:  # from the call history: its promise was due long ago
+        fields["overdue_notified_at"] = timezone.now()
     try:
         with transaction.atomic():
             return CallbackItem.objects.create(
@@ -209,3 +227,35 @@ def close_reached(*, entity: Entity, number: str, call: Call) -> CallbackItem | 
     item.save()
     live.queue_changed(item)
     return item
+
+
+def review_synced(*, entity_id: int, call_log_ids: list[str]) -> int:
+    """Review calls the call log brought in, oldest first; returns how many were looked at."""
+    calls = (
+        Call.objects.filter(entity_id=entity_id, call_log_id__in=call_log_ids, started_at__isnull=False)
+        .filter(Q(state__in=[Call.State.ENDED, Call.State.MISSED]) | Q(answered_at__isnull=False))
+        .order_by("started_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    reviewed = 0
+    for call_id in calls:
+        review_call(call_id)
+        reviewed += 1
+    close_history(entity_id=entity_id)
+    return reviewed
+
+
+def close_history(*, entity_id: int) -> int:
+    """Close the items made from history whose caller nobody reached for days."""
+    now = timezone.now()
+    stale = CallbackItem.objects.open().filter(
+        entity_id=entity_id,
+        last_attempt_at__lt=now - HISTORY_CLOSES_AFTER,
+        created_at__gt=F("last_attempt_at") + SEEN_LATE,
+    )
+    return stale.update(
+        status=CallbackItem.Status.CLOSED,
+        close_reason=CallbackItem.CloseReason.HISTORY,
+        closed_at=now,
+        updated_at=now,
+    )
