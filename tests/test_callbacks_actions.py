@@ -159,3 +159,25 @@ def test_a_claim_reaches_everyone_at_the_company_and_nobody_else(
     assert f'id="callback-{item.pk}"' in alice and "Bob is on it" in alice and 'id="callback-badge"' in alice
     assert "You are on it" in "".join(_received(channels["Bob"]))
     assert _received(channels[stranger.display_name]) == []
+
+
+def test_an_unknown_callers_item_offers_the_lookup_and_create_from_caller(entity, team):
+    from telephony.models import Call
+
+    item = open_item(entity, number="+15145550199", caller_name="WIRELESS CALLER")
+    attempt = item.attempts.get()
+    Call.objects.create(
+        entity=entity,
+        resource=team["Alice"],
+        telephony_session_id=attempt.session_key,
+        direction="inbound",
+        from_number="+15145550199",
+        state="missed",
+        result="Missed",
+        started_at=attempt.at,
+    )
+    page = client_for(team["Alice"]).get(f"/calls/callbacks/{item.pk}/").content.decode()
+
+    assert "Callback to WIRELESS CALLER" in page and "Quebec" in page  # the offline number data
+    assert 'action="/crm/create-from-caller/"' in page and 'value="+15145550199"' in page
+    assert "Alice" in page and "Missed" in page  # the call it rang, and who

@@ -242,10 +242,20 @@ def test_synced_history_feeds_the_queue_and_old_unreached_calls_close_as_history
     PhoneNumberFactory(customer=acme, raw="(212) 555-0100")
     connector = connect(entity, simulator_settings)
     add_record(simulator_settings, number=ACME, result="Missed", minutes_ago=60 * 24 * 9, duration=0)
-    add_record(simulator_settings, number="+13125550177", result="Missed", minutes_ago=60 * 24 * 8, duration=0)
-    add_record(simulator_settings, number=ACME, direction="Outbound", result="Call connected", minutes_ago=60 * 24 * 8)
+    add_record(
+        simulator_settings, number="+13125550177", result="Missed", minutes_ago=60 * 24 * 8, duration=0
+    )
+    add_record(
+        simulator_settings,
+        number=ACME,
+        direction="Outbound",
+        result="Call connected",
+        minutes_ago=60 * 24 * 8,
+    )
     add_record(simulator_settings, number="+14155550123", result="Missed", minutes_ago=90, duration=0)
-    add_record(simulator_settings, number="+15105550188", result="Missed", minutes_ago=60 * 24 * 2, duration=0)
+    add_record(
+        simulator_settings, number="+15105550188", result="Missed", minutes_ago=60 * 24 * 2, duration=0
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert sync.connector_sync(connector_id=connector.pk).result == "ok"
