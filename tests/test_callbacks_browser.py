@@ -163,3 +163,21 @@ def test_the_readme_screens_of_the_queue_and_insights(
     page.set_viewport_size({"width": 1366, "height": 768})
     screenshot(page, "readme/customer-call-insights", full_page=False)
     assert js_errors(page) == []
+
+
+def test_a_lost_push_is_repaired_by_the_heartbeat(live_app, logged_in_page, entity):
+    from tests.callbacks_factories import open_item
+    from tests.factories import ResourceFactory
+
+    staff = ResourceFactory(entity=entity, display_name="Dana Staff")
+    page = logged_in_page(staff.user)
+    page.goto(live_app.url + "/calls/callbacks/")
+    page.wait_for_function("() => !!document.querySelector('#live-socket')")
+    expect(page.locator("#callback-badge .count")).to_have_text("0")
+
+    open_item(entity, caller_name="Quiet Caller")  # written without any push, as if it was lost
+
+    # The next heartbeat (every 5 s) carries the queue's new version; the tab re-fetches.
+    expect(page.locator("#callback-badge .count")).to_have_text("1", timeout=15_000)
+    expect(page.locator(".callback-card")).to_contain_text("Quiet Caller")
+    assert js_errors(page) == []
