@@ -181,3 +181,44 @@ def test_a_lost_push_is_repaired_by_the_heartbeat(live_app, logged_in_page, enti
     expect(page.locator("#callback-badge .count")).to_have_text("1", timeout=15_000)
     expect(page.locator(".callback-card")).to_contain_text("Quiet Caller")
     assert js_errors(page) == []
+
+
+def test_the_new_pages_have_no_serious_accessibility_violations(live_app, logged_in_page, entity):
+    from django.contrib.auth.models import Permission
+
+    from telephony.callbacks.models import Voicemail
+    from tests.callbacks_factories import open_item
+    from tests.factories import ResourceFactory
+    from tests.test_accessibility_browser import serious_violations
+
+    boss = ResourceFactory(entity=entity, display_name="Sam Supervisor")
+    boss.user.user_permissions.add(Permission.objects.get(codename="supervise_callbacks"))
+    acme = CustomerFactory(entity=entity, name=LONG_CUSTOMER)
+    PhoneNumberFactory(customer=acme, raw="(212) 555-0100")
+    item = open_item(entity, customer=acme, attempts=2)
+    open_item(entity, number="+15145550199", caller_name="WIRELESS CALLER", due_in=-timedelta(minutes=5))
+    Voicemail.objects.create(
+        entity=entity,
+        resource=boss,
+        message_id="m-1",
+        from_number="+12125550100",
+        left_at=timezone.now(),
+        duration_seconds=6,
+        item=item,
+        transcription="Please call me back about my order.",
+    )
+    page = logged_in_page(boss.user)
+    found = {}
+    for name, path in {
+        "queue": "/calls/callbacks/",
+        "closed": "/calls/callbacks/?show=closed",
+        "item": f"/calls/callbacks/{item.pk}/",
+        "promise": "/calls/callbacks/promise/",
+        "insights": "/calls/insights/",
+        "account insights": f"/customers/{acme.pk}/insights/",
+    }.items():
+        page.goto(live_app.url + path)
+        page.wait_for_load_state("networkidle")
+        found[name] = serious_violations(page)
+    assert found == {name: [] for name in found}
+    assert js_errors(page) == []
