@@ -54,15 +54,25 @@ def queue_changed(
     badge = render_to_string(BADGE, {**badge_context(entity_id), "oob": True})
     region = Entity.objects.filter(pk=entity_id).values_list("default_region", flat=True).first() or "US"
     forms = {"close_form": CloseForm(), "reassign_form": ReassignForm(entity=Entity(pk=entity_id))}
-    for resource in _staff(entity_id):
-        html = badge
-        if item is not None and not new:
-            with home_region(region):
-                card = presenting.one_card(item.pk, viewer=resource)
-            if card is not None:
-                html += render_to_string(f"{QUEUE}#item", {"card": card, "oob": True, **forms})
+    staff = _staff(entity_id)
+    refresh = render_to_string(f"{QUEUE}#refresh", {"oob": True, "version": version_of(entity_id)})
+    found = None
+    if item is not None and not new and staff:
+        with home_region(region):
+            found = presenting.one_card(item.pk, viewer=staff[0])
+    rendered: dict[bool, str] = {}  # a card differs only by whether it is the viewer's own
+    for resource in staff:
+        html: str = badge
+        if found is not None:
+            card = presenting.as_seen_by(found, resource)
+            if card.mine not in rendered:
+                with home_region(region):
+                    rendered[card.mine] = render_to_string(
+                        f"{QUEUE}#item", {"card": card, "oob": True, **forms}
+                    )
+            html += rendered[card.mine]
         if new or removed_id:
-            html += render_to_string(f"{QUEUE}#refresh", {"oob": True, "version": version_of(entity_id)})
+            html += refresh
         push.send_html(user_id=resource.user_id, html=html)
 
 

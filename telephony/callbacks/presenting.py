@@ -1,6 +1,7 @@
 """Items as a staff member sees them: who called, what was matched, time left, who holds it.
 One function builds the cards for the page, the htmx answer and the live push alike."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,6 @@ class ItemCard:
     voicemails: list[Voicemail]
     time_left: TimeLeft | None
     mine: bool
-    viewer_id: int
 
     @property
     def pk(self) -> int:
@@ -67,7 +67,6 @@ def card(item: CallbackItem, *, viewer: Resource, promise: ResponsePromise, now:
         voicemails=list(item.voicemails.all()),
         time_left=time_left(item, promise, now),
         mine=item.claimed_by_id == viewer.pk,
-        viewer_id=viewer.pk,
     )
 
 
@@ -80,6 +79,11 @@ def one_card(item_id: int, *, viewer: Resource) -> ItemCard | None:
     """The card of one item of the viewer's company (None for any other company's item)."""
     found = cards(CallbackItem.objects.filter(pk=item_id, entity_id=viewer.entity_id), viewer=viewer, limit=1)
     return found[0] if found else None
+
+
+def as_seen_by(found: ItemCard, viewer: Resource) -> ItemCard:
+    """The same card for another viewer (only "mine" depends on who looks)."""
+    return dataclasses.replace(found, mine=found.item.claimed_by_id == viewer.pk)
 
 
 def open_count(entity_id: int) -> int:
