@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "arcadium.audit",
     "crm",
     "telephony",
+    "telephony.callbacks",
+    "telephony.insights",
     "callreports",
 ]
 
@@ -114,6 +116,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "crm.context_processors.current_entity",
                 "telephony.connect.context_processors.phone",
+                "telephony.callbacks.context_processors.callback_badge",
             ],
         },
     },
@@ -219,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-live-calls": {"task": "telephony.ingest.tasks.reconcile_live_calls_task", "schedule": 60.0},
     "requeue-lookups": {"task": "telephony.wizard.tasks.requeue_lookups_task", "schedule": 30.0},
     "sync-call-logs": {"task": "telephony.history.tasks.sync_call_logs_task", "schedule": 300.0},
+    "overdue-callbacks": {"task": "telephony.callbacks.tasks.notify_overdue_task", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

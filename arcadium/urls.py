@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("telephony.staff.urls")),
     path("", include("telephony.urls")),
     path("", include("telephony.history.urls")),
+    path("", include("telephony.callbacks.urls")),
+    path("", include("telephony.insights.urls")),
     path("", include("callreports.urls")),
     path("", include("callreports.urls_actions")),
     path("", include("crm.urls")),

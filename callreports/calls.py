@@ -92,7 +92,7 @@ def decode_cursor(raw: str) -> tuple[datetime, int] | None:
 
 def _with_details(calls: QuerySet[Call]) -> QuerySet[Call]:
     actions = Action.objects.only("id", "subject", "status", "call_id", "type").order_by("pk")
-    return calls.select_related("resource", "contact", "note", "transfer").prefetch_related(
+    return calls.select_related("resource", "contact", "note", "transfer", "voicemail").prefetch_related(
         Prefetch("actions", queryset=actions)
     )
 

@@ -337,6 +337,14 @@ class Call(models.Model):
                 condition=Q(lookup_queued_at__isnull=False),
                 name="call_lookup_pending_idx",
             ),
+            # Call insights (telephony/insights): a company's calls from outside over 12 weeks,
+            # read from the index alone (bench/insights.py: 100,000 calls).
+            models.Index(
+                fields=["entity", "started_at"],
+                include=["answered_at", "state", "telephony_session_id", "resource", "customer"],
+                condition=Q(direction="inbound", other_extension_id=""),
+                name="call_inbound_insights_idx",
+            ),
         ]
 
     def __str__(self) -> str:

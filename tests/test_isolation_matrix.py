@@ -11,7 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from arcadium.admin_site import entity_path
 from callreports.models import Action, CallNote
+from telephony.callbacks.models import Voicemail
 from telephony.models import Call
+from tests.callbacks_factories import open_item
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -32,6 +34,7 @@ SECRETS = [
 # verification token, see test_webhook.py), and the OAuth round trip of the user's own extension.
 SKIPPED = {"login", "logout", "telephony-webhook", "telephony-connect", "telephony-oauth-callback"}
 CALL_ACTIONS = ["answer", "hold", "unhold", "mute", "unmute", "hangup", "voicemail"]
+CALLBACK_ACTIONS = ["claim", "release", "reassign", "close"]
 
 
 def patterns(resolver=None, prefix: str = ""):
@@ -62,6 +65,17 @@ def victim(db):
         ring_out_id="ro-1",
     )
     CallNote.objects.create(entity=entity, call=call, text="secret note text")
+    item = open_item(entity, number="+12125550199", customer=customer, caller_name="Secret Caller")
+    voicemail = Voicemail.objects.create(
+        entity=entity,
+        resource=staff,
+        message_id="vm-1",
+        from_number="+12125550199",
+        left_at=call.created_at,
+        call=call,
+        item=item,
+        transcription="secret note text",
+    )
     action = Action.objects.create(
         entity=entity, subject="Secret action subject", assignee=staff, customer=customer
     )
@@ -73,6 +87,8 @@ def victim(db):
         "phone": phone,
         "call": call,
         "action": action,
+        "item": item,
+        "voicemail": voicemail,
     }
 
 
@@ -106,6 +122,10 @@ def object_for(route: str, victim: dict):
         return victim["contact"]
     if route.startswith("actions/"):
         return victim["action"]
+    if route.startswith("calls/callbacks/"):
+        return victim["item"]
+    if route.startswith("calls/voicemail/"):
+        return victim["voicemail"]
     return victim["call"]  # calls/…, telephony/calls/…, telephony/dial/<pk>/status/
 
 
@@ -115,7 +135,8 @@ def urls_for(route: str, victim: dict) -> list[str]:
     pk = object_for(route, victim).pk
     path = route.replace("<int:pk>", str(pk)).replace("<int:call_id>", str(pk))
     if "<str:action>" in path:
-        return ["/" + path.replace("<str:action>", action) for action in CALL_ACTIONS]
+        names = CALLBACK_ACTIONS if route.startswith("calls/callbacks/") else CALL_ACTIONS
+        return ["/" + path.replace("<str:action>", action) for action in names]
     return ["/" + path]
 
 
@@ -139,6 +160,8 @@ def their_ids(victim: dict) -> dict:
         "priority": "normal",
         "customer_q": "Zephyr",
         "q": "Zephyr",
+        "to": victim["staff"].pk,
+        "reason": "wrong_number",
     }
 
 
@@ -149,6 +172,9 @@ def test_the_matrix_covers_every_pattern():
         "telephony-call-control",
         "callreports-call-note",
         "telephony-staff-detail",
+        "callbacks-item-action",
+        "callbacks-voicemail-audio",
+        "insights-customer",
     } <= names
 
 

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 TELEPHONY_FILTER = "/restapi/v1.0/account/~/extension/~/telephony/sessions"
 # Presence (available / on a call / Do Not Disturb) for the header, in the same subscription.
 PRESENCE_FILTER = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
-EVENT_FILTERS = [TELEPHONY_FILTER, PRESENCE_FILTER]
+# New voicemail in full (the callback queue links it to its call), in the same subscription.
+EVENT_FILTERS = [TELEPHONY_FILTER, PRESENCE_FILTER, rc.VOICEMAIL_EVENT_FILTER]
 SUBSCRIPTION_TTL_SECONDS = 7 * 24 * 3600
 RENEW_WHEN_WITHIN = timedelta(days=2)
 VERIFY_EVERY = timedelta(minutes=15)
@@ -99,7 +100,7 @@ def _check_webhook(subscription: Subscription, session: rc.Session) -> None:
         if info is not None:
             rc.delete_subscription(session, info.id)
         _create_webhook(subscription, session)
-    elif not any("/presence" in f for f in info.event_filters):  # made before presence was shown
+    elif set(EVENT_FILTERS) - set(info.event_filters):  # made before presence or voicemail was read
         info = rc.update_subscription(
             session, info.id, event_filters=EVENT_FILTERS, expires_in=SUBSCRIPTION_TTL_SECONDS
         )

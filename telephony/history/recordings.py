@@ -2,6 +2,7 @@
 that streams it from RingCentral. The browser only ever sees our URL; RingCentral's URL and the
 token stay on the server."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ def recording_availability(*, call: Call, user: Any, connected: bool | None = No
     return Availability(True)
 
 
-def _unavailable(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+def unavailable(request: HttpRequest, reason: str, status: int) -> HttpResponse:
     # A person who opens the link directly gets the app's page with the reason; the player only
     # looks at the status.
     return render(request, "telephony/recording_unavailable.html", {"reason": reason}, status=status)
@@ -67,33 +68,50 @@ def recording_audio(request: EntityRequest, pk: int) -> HttpResponseBase:
     availability = recording_availability(call=call, user=request.user)
     if not availability.playable:
         if not call.recording_id:
-            return _unavailable(request, availability.reason, 404)
+            return unavailable(request, availability.reason, 404)
         if not request.user.has_perm(LISTEN_PERMISSION):
-            return _unavailable(request, availability.reason, 403)
-        return _unavailable(request, availability.reason, 409)
+            return unavailable(request, availability.reason, 403)
+        return unavailable(request, availability.reason, 409)
     connector = Connector.objects.get(entity_id=call.entity_id)
-    try:
+
+    def open_stream() -> rc.RecordingStream:
         with rc.connector_session(connector) as session:
-            stream = rc.recording_content(
-                session, call.recording_id, range_header=request.headers.get("Range")
-            )
+            return rc.recording_content(session, call.recording_id, range_header=request.headers.get("Range"))
+
+    return stream_audio(
+        request,
+        open_stream,
+        gone="RingCentral no longer has this recording (deleted or expired).",
+        played=f"Played or downloaded the recording of call {call.pk}",
+        data={"call_id": call.pk},
+    )
+
+
+def stream_audio(
+    request: HttpRequest,
+    open_stream: Callable[[], rc.RecordingStream],
+    *,
+    gone: str,
+    played: str,
+    data: dict,
+) -> HttpResponseBase:
+    """The streaming proxy itself, for any audio RingCentral keeps (recordings, voicemail): the
+    caller has checked permission; Range passes through; only audio reaches the browser; a
+    playback from the start is audited."""
+    try:
+        stream = open_stream()
     except rc.NotFound:
-        return _unavailable(request, "RingCentral no longer has this recording (deleted or expired).", 404)
+        return unavailable(request, gone, 404)
     except rc.InvalidRequest as exc:
-        return _unavailable(request, exc.message, 416 if exc.status == 416 else 502)
+        return unavailable(request, exc.message, 416 if exc.status == 416 else 502)
     except rc.RingCentralError as exc:
-        return _unavailable(request, exc.message, 502)
+        return unavailable(request, exc.message, 502)
     if not _is_audio(stream.content_type):
         # Only audio goes to the browser under our origin: anything else could be HTML or script.
         stream.close()
-        return _unavailable(request, "RingCentral did not answer with audio. Please try again later.", 502)
+        return unavailable(request, "RingCentral did not answer with audio. Please try again later.", 502)
     if _starts_playback(request.headers.get("Range")):
-        record(
-            action=Action.RECORDING_PLAYED,
-            request=request,
-            summary=f"Played or downloaded the recording of call {call.pk}",
-            data={"call_id": call.pk},
-        )
+        record(action=Action.RECORDING_PLAYED, request=request, summary=played, data=data)
     response = StreamingHttpResponse(
         stream.iter_content(), status=stream.status, content_type=stream.content_type
     )

@@ -238,6 +238,12 @@ def _unique_records(records: list[rc.CallLogRecord]) -> list[rc.CallLogRecord]:
     return unique
 
 
+# Told, inside the page's transaction, which call-log records a page wrote (the rows exist now):
+# apps above history register here (the callback queue reviews the calls it had not seen live).
+SyncedListener = Callable[..., None]
+synced_listeners: list[SyncedListener] = []
+
+
 def upsert_records(*, entity: Entity, records: list[rc.CallLogRecord], matcher: Matcher) -> Counts:
     """Create or update the Calls of one page in bulk. Safe to run twice; a race with live
     ingest creating the same session's row is retried once against the fresh rows."""
@@ -245,7 +251,10 @@ def upsert_records(*, entity: Entity, records: list[rc.CallLogRecord], matcher: 
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _upsert(entity, records, matcher)
+                counts = _upsert(entity, records, matcher)
+                for listener in synced_listeners:
+                    listener(entity=entity, call_log_ids=[r.id for r in records])
+                return counts
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -47,6 +47,11 @@ call_listeners: list[Callable[[Call], None]] = []
 # seen: a claimer may return an existing row that is this call (click-to-dial registers one).
 CallClaimer = Callable[..., Call | None]
 call_claimers: list[CallClaimer] = []
+# Called with any other notification (message store, voicemail…) inside the transaction that
+# applies it, under a savepoint: a failure is recorded on the stored event and never costs the
+# delivery its 200 (RingCentral does not send it again either way). Callbacks register here.
+NotificationListener = Callable[[Envelope, Subscription], None]
+notification_listeners: list[NotificationListener] = []
 LAST_EVENT_PRECISION = timedelta(minutes=1)
 NOT_APPLIED_LOG = "RingCentral event %s of subscription %s: %s"
 # Two ingest processes' batches met on a call lock: PostgreSQL aborts one of them whole.
@@ -182,6 +187,23 @@ def apply_waiting(*, limit: int = 100) -> int:
     return len(claimed)
 
 
+def _tell_listeners(event: CallEvent, subscription: Subscription) -> bool:
+    """Hand any other notification to the registered listeners; True when a failure was
+    recorded on the event (kept, not retried: RingCentral does not send it again either)."""
+    if not notification_listeners:
+        return False
+    envelope = read_envelope(event.payload)
+    for listener in notification_listeners:
+        try:
+            with transaction.atomic():
+                listener(envelope, subscription)
+        except Exception as exc:
+            logger.exception("A notification listener failed for RingCentral event %s", event.uuid)
+            _record(event, error=f"{type(exc).__name__}: {exc}"[:2000], processed=True)
+            return True
+    return False
+
+
 def retry_unprocessed_events(*, limit: int = 500) -> int:
     """Apply stored events whose first attempt failed. Returns how many were applied."""
     with transaction.atomic():
@@ -252,7 +274,7 @@ def _apply_one(event: CallEvent, subscription: Subscription | None, *, batch: bo
             return Outcome.STORED, True
     if "/presence" in str(event.payload.get("event", "")):
         return Outcome.STORED, _apply_presence(event, subscription)
-    return Outcome.STORED, False
+    return Outcome.STORED, _tell_listeners(event, subscription)
 
 
 def _record(event: CallEvent, *, error: str, processed: bool) -> None:
