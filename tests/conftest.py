@@ -96,3 +96,12 @@ def in_memory_channel_layer(settings):
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+# Files that start real processes or Chromium take longest: handing them out first keeps a
+# parallel run (`make test`, one file per process at a time) from ending on one long file.
+SLOW_FILE_MARKS = ("first_run", "fault", "browser", "event_order", "ingest_process", "worker", "e2e")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not any(mark in item.path.name for mark in SLOW_FILE_MARKS))
