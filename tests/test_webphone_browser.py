@@ -286,7 +286,7 @@ def test_a_blocked_microphone_says_how_to_allow_it_the_offer_asks_and_settings_s
         offered = new_page(refusing, contexts)
         login(offered, live_app.url, bob.user.username)
         offered.set_viewport_size({"width": 1366, "height": 768})
-        offer = offered.get_by_role("button", name="Answer calls in this browser")
+        offer = offered.get_by_role("button", name="Answer in browser")
         expect(offer).to_be_visible()
         screenshot(offered, "webphone/header-offer-1366", full_page=False)
         offered.context.grant_permissions(["microphone"], origin=live_app.url)  # as the person would
