@@ -34,10 +34,11 @@ def version_of(entity_id: int) -> str:
     return f"{presenting.open_count(entity_id)}-{changed.timestamp():.6f}" if changed else "0-"
 
 
-def queue_version(user_id: int) -> dict[str, str]:
-    """Heartbeat provider: the version of the user's company queue (static/js/callbacks.js compares)."""
-    entity_id = Resource.objects.filter(user_id=user_id).values_list("entity_id", flat=True).first()
-    return {"callbacks": version_of(entity_id)} if entity_id else {}
+def queue_version(user_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Heartbeat provider: the version of each user's company queue (static/js/callbacks.js compares)."""
+    entities = dict(Resource.objects.filter(user_id__in=user_ids).values_list("user_id", "entity_id"))
+    versions = {entity_id: version_of(entity_id) for entity_id in set(entities.values())}
+    return {user_id: {"callbacks": versions[entity_id]} for user_id, entity_id in entities.items()}
 
 
 def queue_changed(

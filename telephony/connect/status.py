@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -52,23 +53,46 @@ HIDDEN = PhoneStatus(visible=False)
 SWITCHED_OFF_BY_ADMIN = PhoneStatus(visible=True, reason=SWITCHED_OFF)
 
 
-def _connector(resource: Resource) -> Connector | None:
-    return Connector.objects.filter(entity_id=resource.entity_id).first()
+@dataclass
+class _Facts:
+    """What the icons of several resources depend on, read in a fixed number of queries."""
 
+    connectors: dict[int, Connector]  # by entity id
+    tokens: dict[int, RingCentralToken]  # by resource id
+    subscriptions: dict[int, Subscription]  # by resource id
+    waiting_since: dict[int, datetime]  # oldest waiting inbox event, by subscription id
+    paused: dict[int, set[int]]  # resource ids switched off by an administrator, by entity id
 
-def _token(resource: Resource) -> RingCentralToken | None:
-    return RingCentralToken.objects.filter(resource=resource).first()
-
-
-def _subscription(resource: Resource) -> Subscription | None:
-    return Subscription.objects.filter(resource=resource).first()
+    @classmethod
+    def of(cls, resources: list[Resource]) -> "_Facts":
+        entity_ids = {r.entity_id for r in resources}
+        resource_ids = [r.pk for r in resources]
+        subscriptions = {s.resource_id: s for s in Subscription.objects.filter(resource_id__in=resource_ids)}
+        # The inbox's waiting rows have their own small index (callevent_waiting_idx).
+        waiting = (
+            CallEvent.objects.filter(
+                source_id__in=[s.pk for s in subscriptions.values()], processed_at__isnull=True, error=""
+            )
+            .values("source_id")
+            .annotate(oldest=Min("received_at"))
+        )
+        paused = CallLogSync.objects.filter(connector__entity_id__in=entity_ids).values_list(
+            "connector__entity_id", "paused_resource_ids"
+        )
+        return cls(
+            connectors={c.entity_id: c for c in Connector.objects.filter(entity_id__in=entity_ids)},
+            tokens={t.resource_id: t for t in RingCentralToken.objects.filter(resource_id__in=resource_ids)},
+            subscriptions=subscriptions,
+            waiting_since={row["source_id"]: row["oldest"] for row in waiting},
+            paused={entity_id: set(ids) for entity_id, ids in paused},
+        )
 
 
 def _at(when: datetime) -> str:
     return timezone.localtime(when).strftime("%H:%M")
 
 
-def _subscription_problem(subscription: Subscription | None) -> str:
+def _subscription_problem(subscription: Subscription | None, facts: _Facts) -> str:
     if subscription is None or subscription.status == Subscription.Status.PENDING:
         return "Connecting to RingCentral…"
     if subscription.unreachable_since is not None:
@@ -87,7 +111,7 @@ def _subscription_problem(subscription: Subscription | None) -> str:
     refused = subscription.recent_deliveries.count("0")
     if refused >= DELIVERY_REFUSALS_RED:
         return f"Event delivery failing: {refused} of the last {DELIVERY_WINDOW} deliveries refused."
-    waiting_since = _oldest_waiting_event(subscription)
+    waiting_since = facts.waiting_since.get(subscription.pk)
     if waiting_since is not None and timezone.now() - waiting_since > INBOX_STALE_AFTER:
         return (
             f"Calls are not reaching you: RingCentral's events have been waiting since "
@@ -96,30 +120,28 @@ def _subscription_problem(subscription: Subscription | None) -> str:
     return ""
 
 
-def _oldest_waiting_event(subscription: Subscription) -> datetime | None:
-    # The inbox's waiting rows have their own small index (callevent_waiting_idx).
-    waiting = CallEvent.objects.filter(source_id=subscription.pk, processed_at__isnull=True, error="")
-    return waiting.order_by("pk").values_list("received_at", flat=True).first()
-
-
-def _switched_off_by_admin(resource: Resource) -> bool:
-    paused = CallLogSync.objects.filter(connector__entity_id=resource.entity_id).values_list(
-        "paused_resource_ids", flat=True
-    )
-    return any(resource.pk in ids for ids in paused)
-
-
 def phone_status(resource: Resource | None) -> PhoneStatus:
     if resource is None:
         return HIDDEN
+    return _status(resource, _Facts.of([resource]))
+
+
+def phone_statuses(resources: list[Resource]) -> dict[int, PhoneStatus]:
+    """The icons of many resources at once (the heartbeat), by resource id."""
+    facts = _Facts.of(resources)
+    return {resource.pk: _status(resource, facts) for resource in resources}
+
+
+def _status(resource: Resource, facts: _Facts) -> PhoneStatus:
     if not resource.ringcentral_enabled:
-        return SWITCHED_OFF_BY_ADMIN if _switched_off_by_admin(resource) else HIDDEN
-    connector = _connector(resource)
+        switched_off = resource.pk in facts.paused.get(resource.entity_id, ())
+        return SWITCHED_OFF_BY_ADMIN if switched_off else HIDDEN
+    connector = facts.connectors.get(resource.entity_id)
     if connector is None or not connector.is_configured:
         return PhoneStatus(visible=True, reason=NOT_READY)
     if connector.switched_off:
         return PhoneStatus(visible=True, reason=SWITCHED_OFF)
-    token = _token(resource)
+    token = facts.tokens.get(resource.pk)
     if token is None or not token.is_valid:
         return PhoneStatus(
             visible=True, reason="Authorization needed: connect Arcadium to RingCentral.", action="authorize"
@@ -129,7 +151,7 @@ def phone_status(resource: Resource | None) -> PhoneStatus:
             visible=True, reason="RingCentral is switched off: Arcadium does not react to calls."
         )
     browser_phone = resource.answer_on == Resource.AnswerOn.BROWSER
-    problem = _subscription_problem(_subscription(resource))
+    problem = _subscription_problem(facts.subscriptions.get(resource.pk), facts)
     if problem:
         return PhoneStatus(visible=True, reason=problem, browser_phone=browser_phone)
     return PhoneStatus(
@@ -146,7 +168,11 @@ def phone_status_changed(resource: Resource) -> None:
     push.send_html(user_id=resource.user_id, html=phone_icon_html(resource))
 
 
-def phone_versions(user_id: int) -> dict[str, str]:
-    """Heartbeat provider: the version of the user's header icon."""
-    resource = Resource.objects.select_related("entity").filter(user_id=user_id).first()
-    return {"phone": phone_status(resource).version}
+def phone_versions(user_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Heartbeat provider: the version of each user's header icon."""
+    resources = list(Resource.objects.filter(user_id__in=user_ids))
+    statuses = phone_statuses(resources)
+    versions = {user_id: {"phone": HIDDEN.version} for user_id in user_ids}
+    for resource in resources:
+        versions[resource.user_id] = {"phone": statuses[resource.pk].version}
+    return versions

@@ -5,17 +5,19 @@ told to (`session.check`, sent on sign-out, deactivation, password change, delet
 LIVE_SESSION_CHECK_SECONDS, and closes, taking no more pushes, once the session is over.
 
 Channel layers deliver at most once, and with Redis down every push is lost while the tab's own
-socket stays open. So the consumer also sends a heartbeat of its own every HEARTBEAT_SECONDS,
-straight down the socket (not through the layer): `<div id="live-beat">` carrying the current
-version of what the tab shows live (the header icon, each live call's wizard), read from the
+socket stays open. So every socket also gets a heartbeat every HEARTBEAT_SECONDS, straight down
+the socket (not through the layer): `<div id="live-beat">` carrying the current version of what
+the tab shows live (the header icon, each live call's wizard, the callback queue), read from the
 database. A tab that sees a version it does not have, or no heartbeat for a while, re-syncs
 itself over HTTP (static/js/live.js). Higher layers say what to version through
-`heartbeat_providers` (filled in TelephonyConfig.ready()).
+`heartbeat_providers` (filled in TelephonyConfig.ready()). One `Heartbeat` per process reads the
+versions of all its sockets' users at once: a few queries per beat, however many sockets are open.
 """
 
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Callable
 
 from channels.db import database_sync_to_async
@@ -30,18 +32,74 @@ logger = logging.getLogger(__name__)
 UNAUTHENTICATED = 4401
 SESSION_ENDED = 4403
 HEARTBEAT_SECONDS = 5.0
-# (user_id) -> {name: version}: each becomes a `data-<name>` attribute of the heartbeat.
-heartbeat_providers: list[Callable[[int], dict[str, str]]] = []
+# (user ids) -> {user id: {name: version}}: each becomes a `data-<name>` attribute of the beat.
+heartbeat_providers: list[Callable[[list[int]], dict[int, dict[str, str]]]] = []
 
 
-def heartbeat_html(user_id: int) -> str:
-    versions: dict[str, str] = {}
+def heartbeats_html(user_ids: list[int]) -> dict[int, str]:
+    versions: dict[int, dict[str, str]] = {user_id: {} for user_id in user_ids}
     for provider in heartbeat_providers:
-        versions.update(provider(user_id))
-    attributes = format_html_join("", ' data-{}="{}"', sorted(versions.items()))
-    return format_html(
-        '<div id="live-beat" hidden data-every="{}"{}></div>', int(HEARTBEAT_SECONDS), attributes
-    )
+        for user_id, found in provider(user_ids).items():
+            versions[user_id].update(found)
+    return {
+        user_id: format_html(
+            '<div id="live-beat" hidden data-every="{}"{}></div>',
+            int(HEARTBEAT_SECONDS),
+            format_html_join("", ' data-{}="{}"', sorted(found.items())),
+        )
+        for user_id, found in versions.items()
+    }
+
+
+class Heartbeat:
+    """The beat of every socket open in this process (one per event loop): while any is open, it
+    reads all their users' versions every `UserConsumer.heartbeat_seconds` and sends each its own."""
+
+    def __init__(self) -> None:
+        self.sockets: set[UserConsumer] = set()
+        self.task: asyncio.Future | None = None
+
+    def join(self, socket: "UserConsumer") -> None:
+        self.sockets.add(socket)
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._run())
+
+    def leave(self, socket: "UserConsumer") -> None:
+        self.sockets.discard(socket)
+        if not self.sockets and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            while self.sockets:
+                await asyncio.sleep(UserConsumer.heartbeat_seconds)
+                await self.beat()
+
+    async def beat(self) -> None:
+        sockets = [socket for socket in self.sockets if not socket.ended]
+        if not sockets:
+            return
+        try:
+            beats = await database_sync_to_async(heartbeats_html)(sorted({s.user_id for s in sockets}))
+        except Exception:  # no heartbeat this time: the tabs notice and re-sync by themselves
+            logger.warning("Heartbeat for %d sockets failed", len(sockets), exc_info=True)
+            return
+        for socket in sockets:
+            if not socket.ended:
+                with contextlib.suppress(Exception):  # a socket closing meanwhile
+                    await socket.send(text_data=beats[socket.user_id])
+
+
+_heartbeats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Heartbeat]" = weakref.WeakKeyDictionary()
+
+
+def heartbeat() -> Heartbeat:
+    """This process's (this event loop's) heartbeat."""
+    loop = asyncio.get_running_loop()
+    if loop not in _heartbeats:
+        _heartbeats[loop] = Heartbeat()
+    return _heartbeats[loop]
 
 
 class UserConsumer(AsyncWebsocketConsumer):
@@ -60,12 +118,13 @@ class UserConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.watch = asyncio.ensure_future(self._check_periodically())
-        self.beating = asyncio.ensure_future(self._beat())
+        heartbeat().join(self)
 
     async def disconnect(self, code: int) -> None:
-        for task in (getattr(self, "watch", None), getattr(self, "beating", None)):
-            if task is not None:
-                task.cancel()
+        heartbeat().leave(self)
+        watch = getattr(self, "watch", None)
+        if watch is not None:
+            watch.cancel()
         if hasattr(self, "group"):
             await self._leave_group()
 
@@ -105,15 +164,3 @@ class UserConsumer(AsyncWebsocketConsumer):
             self.ended = True
             await self._leave_group()
             await self.close(code=SESSION_ENDED)
-
-    async def _beat(self) -> None:
-        while not self.ended:
-            await asyncio.sleep(self.heartbeat_seconds)
-            if self.ended:
-                return
-            try:
-                html = await database_sync_to_async(heartbeat_html)(self.user_id)
-            except Exception:  # no heartbeat this time: the tab notices and re-syncs by itself
-                logger.warning("Heartbeat for user %s failed", self.user_id, exc_info=True)
-                continue
-            await self.send(text_data=html)

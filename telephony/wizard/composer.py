@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
+from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -52,10 +53,18 @@ def call_version(call: Call) -> str:
     return hashlib.blake2s(repr(facts).encode(), digest_size=4).hexdigest()
 
 
-def live_call_versions(user_id: int) -> dict[str, str]:
-    """Heartbeat provider: "pk:version" of every live call whose wizard the user's tabs show."""
-    calls = Call.objects.live().filter(resource__user_id=user_id, popped_up_at__isnull=False)
-    return {"calls": " ".join(f"{call.pk}:{call_version(call)}" for call in calls.order_by("pk"))}
+def live_call_versions(user_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Heartbeat provider: "pk:version" of every live call whose wizard each user's tabs show."""
+    calls = (
+        Call.objects.live()
+        .filter(resource__user_id__in=user_ids, popped_up_at__isnull=False)
+        .annotate(owner_id=F("resource__user_id"))
+        .order_by("pk")
+    )
+    shown: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
+    for call in calls:
+        shown[call.owner_id].append(f"{call.pk}:{call_version(call)}")
+    return {user_id: {"calls": " ".join(versions)} for user_id, versions in shown.items()}
 
 
 def _listening(resource: Resource | None) -> bool:
