@@ -81,7 +81,11 @@ class _Facts:
         )
         return cls(
             connectors={c.entity_id: c for c in Connector.objects.filter(entity_id__in=entity_ids)},
-            tokens={t.resource_id: t for t in RingCentralToken.objects.filter(resource_id__in=resource_ids)},
+            tokens={
+                t.resource_id: t
+                for t in RingCentralToken.objects.filter(resource_id__in=resource_ids)
+                if t.resource_id is not None  # the company's own token has no resource
+            },
             subscriptions=subscriptions,
             waiting_since={row["source_id"]: row["oldest"] for row in waiting},
             paused={entity_id: set(ids) for entity_id, ids in paused},
