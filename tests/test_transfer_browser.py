@@ -3,6 +3,7 @@ running app and the RingCentral simulator: Transfer now, Ask first completed, an
 after bob declines. The colleague's wizard opens on the caller's record with the notes."""
 
 import time
+
 import pytest
 from playwright.sync_api import expect
 
