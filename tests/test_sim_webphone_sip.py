@@ -295,8 +295,10 @@ def test_dropping_the_sip_sockets_closes_them_and_the_phone_registers_anew_to_ri
         phone.next_message()
     assert closed.value.rcvd.code == 1000  # closed by the server
     wait_for(
-        lambda: {r["instanceId"]: r["connected"] for r in simulator.control.sip_registrations()}
-        == {"tab": False, "bob-tab": True},
+        lambda: (
+            {r["instanceId"]: r["connected"] for r in simulator.control.sip_registrations()}
+            == {"tab": False, "bob-tab": True}
+        ),
         what="only Alice's phone to be unreachable",
     )
     again = registered(phones, info, "tab")  # a new socket, the same instance
