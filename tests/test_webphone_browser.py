@@ -3,8 +3,9 @@ simulator as RingCentral (its far end sends and hears real audio).
 
 Journeys, not steps (each browser minute counts in CI): ring → wizard → Answer in the browser →
 audio both ways → Hold silences → Mute stops the outgoing audio → Hang up, with a second tab that
-follows and drives the call, then takes the phone over when the first tab closes; the far end
-hanging up and click-to-dial from the browser; a sixth registration refused in plain words; a
+follows and drives the call, then takes the phone over when the first tab closes and registers
+again when RingCentral drops its SIP socket; the far end hanging up; click-to-dial from the
+browser, with audio both ways while the call's tab is hidden behind another; a sixth registration refused in plain words; a
 blocked microphone; the default for a user who never chose.
 """
 
@@ -185,6 +186,23 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     simulator.control.hang_up(tsid)  # the far end hangs up
     second.wait_for_function("() => arcadiumPhone.calls().length === 0")
     expect(wizard(second).locator(".ended")).to_contain_text("Call ended")
+    wizard(second).get_by_role("button", name="Close the call wizard").click()
+
+    # RingCentral (or the network) drops the phone's SIP socket: the tab says so, registers again
+    # by itself as the same contact, and the next call rings and is answered in the browser.
+    assert simulator.control.drop_sip_sockets() == 1
+    expect(phone_state(second)).to_contain_text("Phone unavailable")
+    expect(second.locator("[data-webphone-help]")).to_contain_text("lost its connection to RingCentral")
+    expect(phone_state(second)).to_contain_text("Phone ready")
+    (reconnected,) = registrations(simulator)
+    assert reconnected["instanceId"] == registration["instanceId"]
+    tsid = ring(simulator, second)
+    wizard(second).get_by_role("button", name="Answer").click()
+    expect(badge(second)).to_have_text("On call")
+    assert party_status(simulator, tsid)["to"]["deviceId"] == reconnected["deviceId"]
+    wait_for(lambda: hears_the_far_end(second), timeout=AUDIO_WAIT, what="audio after reconnecting")
+    simulator.control.hang_up(tsid)
+    second.wait_for_function("() => arcadiumPhone.calls().length === 0")
     assert js_errors(second) == []
 
 
