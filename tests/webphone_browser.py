@@ -7,6 +7,7 @@
 The microphone plays 1 kHz beeps (a steady tone is faded out by Chrome's noise suppression within
 seconds); the simulator's far end reports what it hears (`SimulatorControl.webphone_media`).
 Chromium grants the microphone without asking (`--use-fake-ui-for-media-stream`).
+`chromium_with_tabs` is a Chromium whose tabs hide behind one another, for what a hidden tab does.
 """
 
 import math
@@ -78,7 +79,11 @@ def chromium_with_tabs(playwright, executable: str, args: list[str], workdir: Pa
             browser.close()
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _devtools_port(profile: Path, timeout: float = 30.0) -> int:
