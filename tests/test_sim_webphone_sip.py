@@ -284,6 +284,34 @@ def test_a_phone_whose_socket_closes_mid_call_drops_the_call(simulator, alice, p
     assert [r["connected"] for r in simulator.control.sip_registrations()] == [False]
 
 
+def test_dropping_the_sip_sockets_closes_them_and_the_phone_registers_anew_to_ring(simulator, alice, phones):
+    from websockets.exceptions import ConnectionClosed
+
+    info = provision(alice)["sipInfo"][0]
+    bob_phone = registered(phones, provision(simulator.sdk_platform("102"))["sipInfo"][0], "bob-tab")
+    phone = registered(phones, info, "tab")
+    assert simulator.control.drop_sip_sockets(extension_id=phone_extension(simulator, "tab")) == 1
+    with pytest.raises(ConnectionClosed) as closed:
+        phone.next_message()
+    assert closed.value.rcvd.code == 1000  # closed by the server
+    wait_for(
+        lambda: (
+            {r["instanceId"]: r["connected"] for r in simulator.control.sip_registrations()}
+            == {"tab": False, "bob-tab": True}
+        ),
+        what="only Alice's phone to be unreachable",
+    )
+    again = registered(phones, info, "tab")  # a new socket, the same instance
+    simulator.control.place_call(CALLER, "101")
+    assert incoming(again).header("p-rc-api-ids")
+    assert bob_phone.socket.protocol.state.name == "OPEN"
+
+
+def phone_extension(simulator, instance_id: str) -> str:
+    (registration,) = [r for r in simulator.control.sip_registrations() if r["instanceId"] == instance_id]
+    return registration["extensionId"]
+
+
 def test_the_console_lists_web_phones_and_where_to_accept_the_certificate(simulator, alice, phones):
     import requests
     from bs4 import BeautifulSoup

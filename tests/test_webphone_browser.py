@@ -3,8 +3,9 @@ simulator as RingCentral (its far end sends and hears real audio).
 
 Journeys, not steps (each browser minute counts in CI): ring → wizard → Answer in the browser →
 audio both ways → Hold silences → Mute stops the outgoing audio → Hang up, with a second tab that
-follows and drives the call, then takes the phone over when the first tab closes; the far end
-hanging up and click-to-dial from the browser; a sixth registration refused in plain words; a
+follows and drives the call, then takes the phone over when the first tab closes and registers
+again when RingCentral drops its SIP socket; the far end hanging up; click-to-dial from the
+browser, with audio both ways while the call's tab is hidden behind another; a sixth registration refused in plain words; a
 blocked microphone; the default for a user who never chose.
 """
 
@@ -16,10 +17,11 @@ from playwright.sync_api import expect
 from crm.models import Resource
 from tests import test_wizard_browser
 from tests.browser import CHROMIUM_ARGS, js_errors, login, new_page, screenshot
+from tests.browser import _watch as watch_errors
 from tests.services import require_chromium
 from tests.test_wizard_browser import connected_staff
 from tests.waiting import wait_for
-from tests.webphone_browser import phone_chromium_args, write_beeps
+from tests.webphone_browser import chromium_with_tabs, open_tab_in_front, phone_chromium_args, write_beeps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 office = test_wizard_browser.office  # the fixture: ACME Corp and its contacts, webhooks to the live app
@@ -184,32 +186,83 @@ def test_answer_in_the_browser_with_audio_hold_mute_hang_up_and_a_second_tab_tha
     simulator.control.hang_up(tsid)  # the far end hangs up
     second.wait_for_function("() => arcadiumPhone.calls().length === 0")
     expect(wizard(second).locator(".ended")).to_contain_text("Call ended")
+    wizard(second).get_by_role("button", name="Close the call wizard").click()
+
+    # RingCentral (or the network) drops the phone's SIP socket: the tab says so, registers again
+    # by itself as the same contact, and the next call rings and is answered in the browser.
+    assert simulator.control.drop_sip_sockets() == 1
+    expect(phone_state(second)).to_contain_text("Phone unavailable")
+    expect(second.locator("[data-webphone-help]")).to_contain_text("lost its connection to RingCentral")
+    expect(phone_state(second)).to_contain_text("Phone ready")
+    (reconnected,) = registrations(simulator)
+    assert reconnected["instanceId"] == registration["instanceId"]
+    tsid = ring(simulator, second)
+    wizard(second).get_by_role("button", name="Answer").click()
+    expect(badge(second)).to_have_text("On call")
+    assert party_status(simulator, tsid)["to"]["deviceId"] == reconnected["deviceId"]
+    wait_for(lambda: hears_the_far_end(second), timeout=AUDIO_WAIT, what="audio after reconnecting")
+    simulator.control.hang_up(tsid)
+    second.wait_for_function("() => arcadiumPhone.calls().length === 0")
     assert js_errors(second) == []
 
 
-def test_click_to_dial_places_the_call_from_the_browser(live_app, logged_in_page, simulator, entity, office):
+def test_click_to_dial_places_the_call_from_the_browser_and_audio_flows_while_its_tab_is_hidden(
+    live_app, simulator, entity, office, playwright_chromium, tmp_path
+):
     alice = in_browser(entity)
-    page = logged_in_page(alice.user)
-    expect(phone_state(page)).to_have_attribute("data-state", "ready")
-    (registration,) = registrations(simulator)
-    page.goto(f"{live_app.url}/customers/{office.pk}/")
-    page.locator("a.dial-link", has_text="(212) 555-0100").click()
-    expect(page.locator("#dial-dialog .dial-question")).to_have_text(
-        "Call ACME Corp at (212) 555-0100 from this browser?"
-    )
-    page.get_by_role("button", name="Call", exact=True).click()
-    expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
-    (placed,) = simulator.control.calls(live=True)
-    tsid = placed["telephonySessionId"]
-    assert placed["session"]["parties"][0]["from"]["deviceId"] == registration["deviceId"]
-    page.wait_for_function("(id) => arcadiumPhone.calls().includes(id)", arg=tsid)  # picked up by itself
-    simulator.control.answer_call(tsid)  # the customer answers
-    expect(badge(page)).to_have_text("On call")
-    wait_for(lambda: far_end_hears_beeps(simulator, tsid), timeout=AUDIO_WAIT, what="the customer to hear us")
-    wait_for(lambda: hears_the_far_end(page), timeout=AUDIO_WAIT, what="us to hear the customer")
-    wizard(page).get_by_role("button", name="Hang up").click()
-    wait_for(lambda: not simulator.control.call(tsid)["live"], what="the call to end")
-    assert js_errors(page) == []
+    with chromium_with_tabs(*playwright_chromium, tmp_path) as tabs:  # see there why not `browser`
+        page = watch_errors(tabs.contexts[0].pages[0])
+        page.set_viewport_size({"width": 1280, "height": 800})
+        login(page, live_app.url, alice.user.username)
+        expect(phone_state(page)).to_have_attribute("data-state", "ready")
+        (registration,) = registrations(simulator)
+        page.goto(f"{live_app.url}/customers/{office.pk}/")
+        page.locator("a.dial-link", has_text="(212) 555-0100").click()
+        expect(page.locator("#dial-dialog .dial-question")).to_have_text(
+            "Call ACME Corp at (212) 555-0100 from this browser?"
+        )
+        page.get_by_role("button", name="Call", exact=True).click()
+        expect(wizard(page).locator(".caller-name")).to_have_text("ACME Corp (C-1000)")
+        (placed,) = simulator.control.calls(live=True)
+        tsid = placed["telephonySessionId"]
+        assert placed["session"]["parties"][0]["from"]["deviceId"] == registration["deviceId"]
+        page.wait_for_function("(id) => arcadiumPhone.calls().includes(id)", arg=tsid)  # picked up by itself
+        simulator.control.answer_call(tsid)  # the customer answers
+        expect(badge(page)).to_have_text("On call")
+        wait_for(
+            lambda: far_end_hears_beeps(simulator, tsid), timeout=AUDIO_WAIT, what="the customer to hear us"
+        )
+        wait_for(lambda: hears_the_far_end(page), timeout=AUDIO_WAIT, what="us to hear the customer")
+
+        # The person switches to another tab: the call's tab is hidden, and the call goes on.
+        page.evaluate(
+            "() => { window.visibilityChanges = []; document.addEventListener('visibilitychange', "
+            "() => visibilityChanges.push(document.visibilityState)); }"
+        )
+        other = open_tab_in_front(tabs, f"{live_app.url}/customers/")
+        assert page.evaluate("() => document.visibilityState") == "hidden"
+        heard, said = stats(page), far_end(simulator, tsid)
+        wait_for(
+            lambda: stats(page)["bytesReceived"] > heard["bytesReceived"] + 16000 and hears_the_far_end(page),
+            timeout=AUDIO_WAIT,
+            what="the hidden tab to keep playing the customer",
+        )
+        wait_for(
+            lambda: (
+                far_end(simulator, tsid)["packetsReceived"] > said["packetsReceived"] + 100
+                and far_end_hears_beeps(simulator, tsid)
+            ),
+            timeout=AUDIO_WAIT,
+            what="the customer to keep hearing the hidden tab",
+        )
+        assert stats(page)["playing"]
+        assert page.evaluate("() => [document.visibilityState, visibilityChanges]") == ["hidden", ["hidden"]]
+        expect(phone_state(other)).to_contain_text("Phone ready")  # the tab in front follows the phone
+
+        page.bring_to_front()
+        wizard(page).get_by_role("button", name="Hang up").click()
+        wait_for(lambda: not simulator.control.call(tsid)["live"], what="the call to end")
+        assert js_errors(page) == []
 
 
 def test_a_sixth_phone_is_refused_in_plain_words(live_app, logged_in_page, simulator, entity, office):

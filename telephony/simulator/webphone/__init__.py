@@ -6,7 +6,8 @@ secure WebSocket, and a far end that sends and receives real audio (aiortc).
 - `registrar`: live registrations, 5 instances per extension, expiry.
 - `dialogs`: rings every registered phone of an extension when a call rings it (INVITE with
   `p-rc-api-ids`/`P-rc`), answer → the call answered on that WebPhone device, CANCEL, BYE, hold,
-  Call Control `answer {deviceId}` → CANCEL + auto-answer INVITE.
+  Call Control `answer {deviceId}` → CANCEL + auto-answer INVITE; `drop_sockets` (a test/dev
+  control, `POST /_sim/webphone/drop-sockets`) closes phones' SIP sockets as a network blip would.
 - `media`: the far end (aiortc on its own thread), and what it heard (`/_sim/webphone/...`).
 - `tls`: the self-signed certificate the simulator serves `wss://` with.
 

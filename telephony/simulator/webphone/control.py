@@ -15,3 +15,8 @@ class WebPhoneControl:
         packetsReceived, bytesSent, framesReceived, pcmBytesReceived, level (RMS 0-1, last
         0.5 s), tone1kHz and tone700Hz (energy at those frequencies, last 0.5 s)."""
         return self._get(f"/_sim/webphone/calls/{telephony_session_id}/media")
+
+    def drop_sip_sockets(self, extension_id: str = "") -> int:
+        """Close the SIP WebSockets of the connected phones (of one extension, or all), as a network
+        blip or RingCentral's edge would; registrations stay until they expire. Returns how many."""
+        return self._post("/_sim/webphone/drop-sockets", {"extensionId": extension_id})["closed"]

@@ -134,6 +134,26 @@ def on_reset(sender, **kwargs) -> None:
             log.exception("web phone reset failed")
 
 
+def drop_sockets(extension_id: str = "") -> int:
+    """Test/dev control: close the SIP sockets of the reachable phones (of one extension, or all),
+    as RingCentral's edge or a network blip would. Registrations stay until they expire, as they
+    do when a socket closes by itself. Returns how many sockets were closed."""
+    phones = {
+        id(r.phone): r.phone
+        for r in registrar.all()
+        if r.reachable and (not extension_id or r.extension_id == extension_id)
+    }
+    if _loop is None or not phones:
+        return 0
+
+    async def close_all() -> None:
+        for phone in phones.values():
+            await phone.close()  # daphne (autobahn) sends only 1000 or 3000-4999 from a server
+
+    asyncio.run_coroutine_threadsafe(close_all(), _loop).result(timeout=10)
+    return len(phones)
+
+
 async def _end_all() -> None:
     for dialog in list(_dialogs.values()):
         await _close_media(dialog)
