@@ -129,8 +129,9 @@ def weekly(
         .values("day")
         .annotate(
             # A session's rows count once; a row known only from the call log is its own call.
+            # (Counted on started_at, set on every row of the window and in the insights index.)
             sessions=Count("telephony_session_id", distinct=True, filter=~Q(telephony_session_id="")),
-            logged=Count("pk", filter=Q(telephony_session_id="")),
+            logged=Count("started_at", filter=Q(telephony_session_id="")),
         )
     )
     for day, sessions, logged in days.values_list("day", "sessions", "logged"):
@@ -212,20 +213,23 @@ def heatmap(entity: Entity, *, since: datetime, zone: ZoneInfo) -> dict[tuple[in
 
 def per_staff(entity: Entity, *, since: datetime) -> list[StaffFigures]:
     answered = dict(
-        answered_calls(entity, since).exclude(resource=None).values_list("resource").annotate(n=Count("pk"))
+        answered_calls(entity, since).exclude(resource=None).values_list("resource").annotate(n=Count("*"))
     )
     missed_sessions = missed_attempts(entity, since).values("session_key")
     missed = dict(
         # started_at bounds the scan to the window (a missed call's rows start with it, give or take
-        # the rings of a forward).
+        # the rings of a forward). Missed calls are inbound calls from outside: said so, the rows
+        # come from the insights index alone (COUNT(*) needs no column outside it).
         Call.objects.filter(
             entity=entity,
+            direction=Call.Direction.INBOUND,
+            other_extension_id="",
             started_at__gte=since - timedelta(hours=1),
             telephony_session_id__in=missed_sessions,
         )
         .exclude(resource=None)
         .values_list("resource")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     backs: dict[int, list[float]] = {}
     for closer, closed, first in (
