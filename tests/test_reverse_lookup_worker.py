@@ -76,8 +76,13 @@ def test_a_failing_provider_is_retried_by_the_worker_and_the_answer_reaches_the_
 
     def queue():
         celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
-        with transaction.atomic():
-            transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk))
+        try:
+            with transaction.atomic():
+                transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk))
+        finally:
+            # This runs in an executor thread whose connection would outlive the test and keep
+            # pytest-django from dropping the test database.
+            connection.close()
 
     previous = {
         "task_always_eager": celery_app.conf.task_always_eager,
