@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "crm.middleware.CurrentEntityMiddleware",
     "telephony.connect.middleware.RingCentralAuthorizationMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by the login form into its response.
-    "axes.middleware.AxesMiddleware",
+    "arcadium.lockout.SyncAxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -154,10 +154,13 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# axes.W002 looks for axes' middleware by its dotted name; ours is its sync-only subclass
+# (arcadium/lockout.py), in the place axes asks for: last.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 # SQLite ignores an index's INCLUDE columns (the insights index covers its counts on PostgreSQL):
 # the index still works there, so the embedded demo need not warn about it at every start.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS += ["models.W040"]
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -24,8 +24,9 @@ processes on the machine does not inflate much.
 Knobs (environment): BENCH_SCREEN_POP_SECONDS (phase length, default 20; the baseline runs half
 as long), BENCH_SCREEN_POP_RATES (the ladder, default 20,50,100,150,200,300,400,600),
 BENCH_SCREEN_POP_INGEST (ingest processes, default 1), BENCH_SCREEN_POP_ONLY_OURS=1 (skip the
-baseline), BENCH_SCREEN_POP_PROFILE=<dir> (py-spy raw profiles of the webhook server per phase;
-summarise with `python -m bench.profile_summary <file>`), BENCH_SCREEN_POP_SERVER_ROOT=<tree>
+baseline), BENCH_SCREEN_POP_ONLY_ONE_WEB=1 (only ours with 1 web process: quick A/B),
+BENCH_SCREEN_POP_PROFILE=<dir> (py-spy raw profiles of every server process per phase, p0 the
+webhook server; summarise with `python -m bench.profile_summary <file>`), BENCH_SCREEN_POP_SERVER_ROOT=<tree>
 (serve another copy of the code: A/B of a change under the same load).
 """
 
@@ -559,16 +560,16 @@ async def drive(stack: Stack, listeners: list[Listener], phases: list[Phase], pr
                 continue
             first = len(received)
             print(f"  {phase.label}: {len(phase.calls)} calls at {phase.rate:g}/s", flush=True)
-            spy = None
+            spies = []
             if profile_dir is not None and phase.label != "warm-up":
-                spy = start_profile(profile_dir, pids[0], phase)
+                spies = [start_profile(profile_dir, pid, phase, f"p{n}") for n, pid in enumerate(pids)]
             web_pids = [p.pid for p in stack.web]
             cpu_before = sum(cpu_seconds(pid) for pid in pids)
             web_before = sum(cpu_seconds(pid) for pid in web_pids)
             await run_phase(pool, phase, received)
             phase.server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
             phase.web_cpu = sum(cpu_seconds(pid) for pid in web_pids) - web_before
-            if spy is not None:
+            for spy in spies:
                 spy.send_signal(signal.SIGINT)
                 await asyncio.to_thread(spy.wait)
             if phase.label == "warm-up":
@@ -599,10 +600,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_profile(profile_dir: Path, pid: int, phase: Phase) -> subprocess.Popen:
+def start_profile(profile_dir: Path, pid: int, phase: Phase, process: str) -> subprocess.Popen:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     profile_dir.mkdir(parents=True, exist_ok=True)
-    out = profile_dir / f"{phase.label.replace('/', '-')}.txt"
+    out = profile_dir / f"{phase.label.replace('/', '-')}-{process}.txt"
     print(f"  profiling the server with py-spy into {out}", flush=True)
     return subprocess.Popen(
         [
@@ -620,7 +621,7 @@ def start_profile(profile_dir: Path, pid: int, phase: Phase) -> subprocess.Popen
             str(out),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=open(profile_dir / f"{phase.label.replace('/', '-')}.log", "w"),  # noqa: SIM115
+        stderr=open(profile_dir / f"{phase.label.replace('/', '-')}-{process}.log", "w"),  # noqa: SIM115
     )
 
 
@@ -808,6 +809,8 @@ def run() -> list[Result]:
     profile = os.environ.get("BENCH_SCREEN_POP_PROFILE")
     profile_dir = Path(profile).resolve() if profile else None
     setups = [OURS_1, OURS_2] if os.environ.get("BENCH_SCREEN_POP_ONLY_OURS") else [OURS_1, OURS_2, BASELINE]
+    if os.environ.get("BENCH_SCREEN_POP_ONLY_ONE_WEB"):
+        setups = [OURS_1]
     results = [Result("websocket connections", USERS, "users", note="one per listening staff user")]
     for setup in setups:
         figures = run_server(setup, listeners, numbers, profile_dir)

@@ -1,8 +1,7 @@
 """The call wizard's link to the callback item: a call with a number that has an open item (or
 whose callback closed it) shows it, so whoever calls back sees why and where it is tracked."""
 
-from django.db.models import Q
-
+from arcadium import prepared
 from crm.numbers import try_normalize
 from telephony.callbacks.models import CallbackItem
 from telephony.models import Call
@@ -15,12 +14,10 @@ def wizard_context(call: Call, fresh: bool) -> dict:
     phone = try_normalize(call.caller_number, call.entity.default_region)
     if phone is None:
         return {}
-    # One query on the wizard's path: the number's open item, or the one this call closed.
-    item = (
-        CallbackItem.objects.filter(entity_id=call.entity_id, number=phone.e164)
-        .filter(Q(status=CallbackItem.Status.OPEN) | Q(reached_call=call))
-        .select_related("claimed_by")
-        .order_by("-status")  # "open" before "closed"
-        .first()
+    # One prepared query on the wizard's path: the number's open item, or the one this call closed.
+    found = prepared.select(
+        CallbackItem,
+        "entity_id = %s AND number = %s AND (status = %s OR reached_call_id = %s) ORDER BY status DESC LIMIT 1",
+        [call.entity_id, phone.e164, CallbackItem.Status.OPEN.value, call.pk],
     )
-    return {"callback_item": item} if item else {}
+    return {"callback_item": found[0]} if found else {}

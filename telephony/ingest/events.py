@@ -15,15 +15,15 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from enum import StrEnum
+from functools import cache
 
 import psycopg
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from arcadium import prepared
-from crm.models import Resource
+from crm.models import Entity, Resource
 from telephony.connect.presence import apply_presence_event
 from telephony.ingest.call_state import apply_party_change
 from telephony.ingest.notifications import (
@@ -177,14 +177,20 @@ def apply_waiting(*, limit: int = 100) -> int:
     Applying and marking share the claim's transaction: a process killed mid-batch applied
     nothing (PostgreSQL rolls back) and its rows are claimable again at once.
     """
-    waiting = CallEvent.objects.filter(processed_at__isnull=True, error="")
-    if not connection.features.has_select_for_update_skip_locked and not waiting.exists():
+    if not connection.features.has_select_for_update_skip_locked and not _waiting(limit=1):
         return 0  # SQLite: a claim takes the whole database's write lock, so look first
     with transaction.atomic():
-        claimed = list(waiting.select_for_update(skip_locked=True).order_by("pk")[:limit])
+        claimed = _waiting(limit=limit, lock="FOR UPDATE SKIP LOCKED")
         if claimed:
             apply_events(claimed, batch=True)
     return len(claimed)
+
+
+def _waiting(*, limit: int, lock: str = "") -> list[CallEvent]:
+    # The inbox's partial index on waiting events serves this in id order.
+    return prepared.select(
+        CallEvent, "processed_at IS NULL AND error = '' ORDER BY id LIMIT %s", [limit], lock=lock
+    )
 
 
 def _tell_listeners(event: CallEvent, subscription: Subscription) -> bool:
@@ -221,14 +227,47 @@ def retry_unprocessed_events(*, limit: int = 500) -> int:
 def _subscriptions_for(events: list[CallEvent]) -> dict[int, Subscription]:
     """The events' subscriptions by pk, in one query; an event stored before it had a source
     gets its subscription through RingCentral's id."""
-    wanted = Q(pk__in={e.source_id for e in events if e.source_id})
-    wanted |= Q(rc_subscription_id__in={e.subscription_id for e in events if not e.source_id})
-    found = list(Subscription.objects.select_related("resource__entity").filter(wanted))
+    by_pk, by_pk_params = prepared.any_of("s.id", sorted({e.source_id for e in events if e.source_id}))
+    by_rc, by_rc_params = prepared.any_of(
+        "s.rc_subscription_id", sorted({e.subscription_id for e in events if not e.source_id})
+    )
+    found = [
+        _subscription_with_resource(row)
+        for row in prepared.fetch_all(_subscriptions_sql(f"{by_pk} OR {by_rc}"), by_pk_params + by_rc_params)
+    ]
     by_rc_id = {s.rc_subscription_id: s for s in found}
     for event in events:
         if not event.source_id and event.subscription_id in by_rc_id:
             event.source_id = by_rc_id[event.subscription_id].pk
     return {s.pk: s for s in found}
+
+
+@cache
+def _subscriptions_sql(where: str) -> str:
+    subscription, _ = prepared.columns(Subscription, "s")
+    resource, _ = prepared.columns(Resource, "r")
+    entity, _ = prepared.columns(Entity, "e")
+    # Identifiers come from model metadata and `where` from code; values are bound parameters.
+    return (
+        f"SELECT {subscription}, {resource}, {entity} FROM {Subscription._meta.db_table} s "  # noqa: S608
+        f"LEFT JOIN {Resource._meta.db_table} r ON r.id = s.resource_id "
+        f"LEFT JOIN {Entity._meta.db_table} e ON e.id = r.entity_id WHERE {where}"
+    )
+
+
+def _subscription_with_resource(row: tuple) -> Subscription:
+    """A subscription with its resource and the resource's company, from one joined row."""
+    names = [prepared.columns(model)[1] for model in (Subscription, Resource, Entity)]
+    subscription_values = row[: len(names[0])]
+    resource_values = row[len(names[0]) : len(names[0]) + len(names[1])]
+    entity_values = row[len(names[0]) + len(names[1]) :]
+    subscription = prepared.instance(Subscription, names[0], subscription_values)
+    resource = None
+    if resource_values[0] is not None:
+        resource = prepared.instance(Resource, names[1], resource_values)
+        resource.entity = prepared.instance(Entity, names[2], entity_values)
+    subscription.resource = resource
+    return subscription
 
 
 def apply_events(
@@ -254,7 +293,11 @@ def apply_events(
         if batch and outcome in (Outcome.STALE, Outcome.NOT_FOR_USER):
             logger.info(NOT_APPLIED_LOG, event.uuid, event.subscription_id, outcome)
     if done:  # one statement for the batch
-        CallEvent.objects.filter(pk__in=done).update(processed_at=timezone.now(), error="")
+        applied, ids = prepared.any_of("id", done)
+        prepared.run(
+            f"UPDATE {CallEvent._meta.db_table} SET processed_at = %s, error = '' WHERE {applied}",  # noqa: S608
+            [timezone.now(), *ids],
+        )
     return outcomes
 
 
@@ -304,41 +347,48 @@ def _ours(party: PartyChange, resource: Resource, notification: TelephonyNotific
     return bool(party.extension_id) and party.extension_id == extension_id
 
 
+# The row of one user's party of a session (Call's partial unique constraint, as ON CONFLICT names it).
+CALL_KEY = "entity_id = %s AND telephony_session_id = %s AND extension_id = %s"
+CALL_CONFLICT = "(entity_id, telephony_session_id, extension_id) WHERE NOT (telephony_session_id = '')"
+
+
 def _lock_call(
     resource: Resource, notification: TelephonyNotification, party: PartyChange
 ) -> tuple[Call, bool]:
-    calls = Call.objects.select_for_update()
-    key = {
-        "entity": resource.entity,
-        "telephony_session_id": notification.telephony_session_id,
-        "extension_id": party.extension_id,
-    }
-    call = calls.filter(**key).first()
-    if call is not None:
-        return call, False
+    """The call of our party, locked; or a new Call not saved yet (True), made from this event."""
+    key = [resource.entity_id, notification.telephony_session_id, party.extension_id]
+    found = prepared.select(Call, CALL_KEY, key, lock="FOR UPDATE")
+    if found:
+        return _with_relations(found[0], resource), False
     for claim in call_claimers:
         claimed = claim(resource=resource, notification=notification, party=party)
         if claimed is not None:  # e.g. the first event of a call the user dialled from Arcadium
             return claimed, False
     inbound = party.direction.lower() != "outbound"
-    try:
-        with transaction.atomic():
-            call = Call.objects.create(
-                **key,
-                resource=resource,
-                session_id=notification.session_id,
-                party_id=party.party_id,
-                direction=Call.Direction.INBOUND if inbound else Call.Direction.OUTBOUND,
-                from_number=party.from_number,
-                from_name=party.from_name,
-                to_number=party.to_number,
-                to_name=party.to_name,
-                other_extension_id=party.from_extension_id if inbound else party.to_extension_id,
-                started_at=notification.event_time or timezone.now(),
-            )
-        return call, True
-    except IntegrityError:  # another worker created it a moment ago
-        return calls.get(**key), False
+    call = Call(
+        entity=resource.entity,
+        telephony_session_id=notification.telephony_session_id,
+        extension_id=party.extension_id,
+        resource=resource,
+        session_id=notification.session_id,
+        party_id=party.party_id,
+        direction=Call.Direction.INBOUND if inbound else Call.Direction.OUTBOUND,
+        from_number=party.from_number,
+        from_name=party.from_name,
+        to_number=party.to_number,
+        to_name=party.to_name,
+        other_extension_id=party.from_extension_id if inbound else party.to_extension_id,
+        started_at=notification.event_time or timezone.now(),
+    )
+    return call, True
+
+
+def _with_relations(call: Call, resource: Resource) -> Call:
+    # The listeners read the call's company and resource: the ones in hand, not a query each.
+    call.entity = resource.entity
+    if call.resource_id == resource.pk:
+        call.resource = resource
+    return call
 
 
 def apply_notification(notification: TelephonyNotification, *, resource: Resource) -> Outcome:
@@ -349,15 +399,25 @@ def apply_notification(notification: TelephonyNotification, *, resource: Resourc
         return Outcome.NOT_FOR_USER
     at = notification.event_time or timezone.now()
     with transaction.atomic():
-        call, created = _lock_call(resource, notification, ours[0])
-        changed = created
-        for party in ours:
-            changed |= apply_party_change(call, party, notification.sequence, at)
-        if not changed:
-            return Outcome.STALE
-        call.session_id = call.session_id or notification.session_id
-        call.resource = call.resource or resource
-        call.save()
+        for _attempt in range(2):
+            call, new = _lock_call(resource, notification, ours[0])
+            changed = new
+            for party in ours:
+                changed |= apply_party_change(call, party, notification.sequence, at)
+            if not changed:
+                return Outcome.STALE
+            call.session_id = call.session_id or notification.session_id
+            if call.resource_id is None:
+                call.resource = resource
+            if not new:
+                prepared.update(call)
+                break
+            # The new row with this event applied, in one statement; if another ingest process
+            # made the row a moment ago, apply the event to theirs instead.
+            if prepared.insert(call, on_conflict=CALL_CONFLICT):
+                break
+        else:  # the other process's row vanished between its insert and our lock: retried later
+            raise RuntimeError(f"no row for telephony session {notification.telephony_session_id}")
         _notify(call)
     return Outcome.APPLIED
 

@@ -13,6 +13,7 @@ that change (status, buttons), so what the user is typing or the tab they are on
 from django.db import transaction
 from django.utils import timezone
 
+from arcadium import prepared
 from crm.numbers import home_region
 from crm.phones import primary_match
 from telephony.models import Call
@@ -60,12 +61,7 @@ def pop_up(call: Call) -> None:
         if chosen is not None:
             apply_match(call, chosen)
         call.popped_up_at = timezone.now()
-        Call.objects.filter(pk=call.pk).update(
-            customer=call.customer,
-            contact=call.contact,
-            matched_on=call.matched_on,
-            popped_up_at=call.popped_up_at,
-        )
+        prepared.update(call, ["customer", "contact", "matched_on", "popped_up_at"])
         composer.push_popup(call, matches=matches)
         if not matches and not call.other_extension_id and not known:
             queue_lookup(call)
