@@ -1,5 +1,6 @@
-"""ASGI entry point: HTTP through the body limits into Django, websockets through Channels behind
-session auth and an Origin check against ALLOWED_HOSTS."""
+"""ASGI entry point: HTTP through the body limits into Django (RingCentral's webhook deliveries
+through their lean door, telephony/ingest/door.py), websockets through Channels behind session
+auth and an Origin check against ALLOWED_HOSTS."""
 
 import os
 
@@ -16,13 +17,14 @@ from django.conf import settings  # noqa: E402
 from arcadium import daphne_limits  # noqa: E402
 from arcadium.limits import BodyLimitMiddleware  # noqa: E402
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
+from telephony.ingest.door import WebhookDoor  # noqa: E402
 from telephony.ingest.tasks import catch_up_on_start  # noqa: E402
 
 daphne_limits.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": BodyLimitMiddleware(django_asgi_app),
+        "http": BodyLimitMiddleware(WebhookDoor(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -33,6 +33,7 @@ from crm.phones import find_callers, primary_match
 from telephony.callbacks import live
 from telephony.callbacks.models import CallbackAttempt, CallbackItem, Voicemail
 from telephony.callbacks.promise import due_at, promise_for
+from telephony.ingest import events
 from telephony.models import Call
 
 logger = logging.getLogger(__name__)
@@ -43,9 +44,14 @@ SEEN_LATE = timedelta(days=1)
 HISTORY_CLOSES_AFTER = timedelta(days=3)
 
 
+def _settled(call: Call) -> bool:
+    return call.is_ended or call.answered_at is not None
+
+
+@events.concerned_with(_settled)
 def call_changed(call: Call) -> None:
     """Ingest's call listener: review the call's session once this transaction has committed."""
-    if call.is_ended or call.answered_at is not None:
+    if _settled(call):
         call_id = call.pk
         transaction.on_commit(lambda: review_call(call_id), robust=True)
 

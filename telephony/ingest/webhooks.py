@@ -1,9 +1,16 @@
 """The webhook door: RingCentral POSTs notifications here. It validates a delivery, stores it in
-the inbox (events.ingest) and answers; the ingest process applies it (or the door itself, inline)."""
+the inbox (events.ingest) and answers; the ingest process applies it (or the door itself, inline).
+
+`answer_delivery` is the door's whole logic, on a delivery's headers and body. Under ASGI it is
+reached through `ingest/door.py` (no Django request machinery on the hot path); the Django view
+below is the same function for Django's test client and any other server.
+"""
 
 import logging
 import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -22,28 +29,28 @@ NOT_APPLIED = {events.Outcome.STALE, events.Outcome.NOT_FOR_USER, events.Outcome
 ECHOABLE_TOKEN = re.compile(r"[!-~]{1,256}")
 
 
-def _verification_token(request: HttpRequest) -> str:
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict | None  # JSON; None for the handshake's empty body
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _verification_token(headers: Mapping[str, str]) -> str:
     # RingCentral documents `Verification-Token`; an older guide shows `validation-token` on
     # deliveries too, so a delivery without the first may carry the second (API.md §2.3 [X]).
-    return request.headers.get("Verification-Token") or request.headers.get("Validation-Token") or ""
+    return headers.get("Verification-Token") or headers.get("Validation-Token") or ""
 
 
-def _is_handshake(request: HttpRequest) -> bool:
+def _is_handshake(headers: Mapping[str, str], body: bytes) -> bool:
     """The subscription-time test request: a Validation-Token and no notification in the body."""
-    if not request.headers.get("Validation-Token") or request.headers.get("Verification-Token"):
+    if not headers.get("Validation-Token") or headers.get("Verification-Token"):
         return False
     try:
-        payload = safe_json.loads(request.body or b"null")
+        payload = safe_json.loads(body or b"null")
     except ValueError:
         return True
     return not (isinstance(payload, dict) and "uuid" in payload)
-
-
-def _handshake(token: str) -> HttpResponse:
-    # RingCentral accepts the subscription only if this echo is 200, fast and under 1024 bytes.
-    response = HttpResponse(b"", content_type="application/json")
-    response["Validation-Token"] = token
-    return response
 
 
 def _token_matches(given: str, expected: str) -> bool:
@@ -51,36 +58,36 @@ def _token_matches(given: str, expected: str) -> bool:
     return secrets.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
-@csrf_exempt
-@require_POST
-def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
-    if _is_handshake(request):
-        token = request.headers["Validation-Token"]
+def answer_delivery(headers: Mapping[str, str], body: bytes) -> Answer:
+    """Validate a delivery (`headers`: case-insensitive), store it and say how it went."""
+    if _is_handshake(headers, body):
+        token = headers["Validation-Token"]
         if not ECHOABLE_TOKEN.fullmatch(token):
-            return JsonResponse({"error": "invalid Validation-Token"}, status=400)
-        return _handshake(token)
+            return Answer(400, {"error": "invalid Validation-Token"})
+        # RingCentral accepts the subscription only if this echo is 200, fast and under 1024 bytes.
+        return Answer(200, None, {"Validation-Token": token})
     try:
-        envelope = read_envelope(safe_json.loads(request.body))
+        envelope = read_envelope(safe_json.loads(body))
     except (ValueError, MalformedNotification) as exc:
         logger.warning("Rejected a malformed RingCentral webhook: %s", exc)
-        return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
+        return Answer(400, {"error": f"malformed notification: {exc}"})
     subscription_id = envelope.subscription_id
     subscription = events.find_subscription(subscription_id)
     if subscription is None:
         logger.info("Ignored a notification for unknown subscription %s", subscription_id)
-        return JsonResponse({"status": "ignored"})
-    if not _token_matches(_verification_token(request), subscription.connector.verification_token):
+        return Answer(200, {"status": "ignored"})
+    if not _token_matches(_verification_token(headers), subscription.connector.verification_token):
         logger.warning(
             "Refused a webhook with a wrong verification token for subscription %s", subscription_id
         )
         health.delivery_answered(subscription, refused=True)
-        return JsonResponse({"error": "verification token mismatch"}, status=403)
+        return Answer(403, {"error": "verification token mismatch"})
     try:
         outcome = events.ingest(envelope, subscription=subscription)
     except MalformedNotification as exc:
         logger.warning("Rejected a malformed RingCentral notification: %s", exc)
         health.delivery_answered(subscription, refused=True)
-        return JsonResponse({"error": f"malformed notification: {exc}"}, status=400)
+        return Answer(400, {"error": f"malformed notification: {exc}"})
     except Exception:
         _count_refusal(subscription)
         raise
@@ -89,7 +96,20 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
         # Said apart on purpose: "not_for_user" is someone else's party (caller, IVR, colleague),
         # "stale" is our party's event that told nothing new (late or repeated).
         logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
-    return JsonResponse({"status": outcome.value})
+    return Answer(200, {"status": outcome.value})
+
+
+@csrf_exempt
+@require_POST
+def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
+    answer = answer_delivery(request.headers, request.body)
+    if answer.body is None:
+        response = HttpResponse(b"", content_type="application/json", status=answer.status)
+    else:
+        response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
 
 
 def _count_refusal(subscription: Subscription) -> None:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from telephony.ingest import events
 from telephony.live import push
 from telephony.models import Call, Transfer
 from telephony.transfer.legs import consult_calls
@@ -128,10 +129,15 @@ def push_transfer(transfer: Transfer) -> None:
         composer.push_fragment(theirs, f"{REGION}#region", region_context(theirs))
 
 
+def _may_be_a_transfer_leg(call: Call) -> bool:
+    return bool(call.transfer_id or call.other_extension_id)
+
+
+@events.concerned_with(_may_be_a_transfer_leg)
 def call_changed(call: Call) -> None:
     """ingest call listener (under the call's row lock): link the row to its transfer (this
     same row: the lock ingest holds) and, after commit, push the transfer's regions."""
-    if not (call.transfer_id or call.other_extension_id):
+    if not _may_be_a_transfer_leg(call):
         return
     transfer = transfer_of(call)
     if transfer is None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from crm.models import Resource
 from crm.phones import CallerMatch, find_callers, primary_match
+from telephony.ingest import events
 from telephony.models import Call
 
 
@@ -62,14 +63,19 @@ def choose_match(*, call: Call, kind: str, pk: int) -> bool:
     return True
 
 
+def _unpopped_and_unmatched(call: Call) -> bool:
+    if call.popped_up_at is not None or call.customer_id or call.contact_id or call.other_extension_id:
+        return False
+    return call.direction != Call.Direction.INBOUND or call.is_ended
+
+
+@events.concerned_with(_unpopped_and_unmatched)
 def match_unpopped_call(call: Call) -> None:
     """ingest call listener: a call that pops no wizard is still logged on the account it is
     with, so recent calls and the account's history show who it was: an inbound call once over
     (it never rang here, or was over before we heard of it), a call the user placed from their
     phone at once (their setting may keep the wizard closed)."""
-    if call.popped_up_at is not None or call.customer_id or call.contact_id or call.other_extension_id:
-        return
-    if call.direction == Call.Direction.INBOUND and not call.is_ended:
+    if not _unpopped_and_unmatched(call):
         return
     chosen = primary_match(record_matches(call))
     if chosen is not None:
