@@ -16,6 +16,7 @@ from django.conf import settings  # noqa: E402
 
 from arcadium import daphne_limits  # noqa: E402
 from arcadium.limits import BodyLimitMiddleware  # noqa: E402
+from arcadium.startup import freeze_loaded_objects  # noqa: E402
 from arcadium.websocket_urls import websocket_urlpatterns  # noqa: E402
 from telephony.ingest.door import WebhookDoor  # noqa: E402
 from telephony.ingest.tasks import catch_up_on_start  # noqa: E402
@@ -32,3 +33,5 @@ application = ProtocolTypeRouter(
 # Notifications RingCentral sent while this process was down are lost: catch up.
 if settings.CATCH_UP_ON_START:
     catch_up_on_start()
+
+freeze_loaded_objects()

@@ -136,8 +136,8 @@ def _update_fields(model: type[Model], names: tuple[str, ...] | None) -> list:
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     if names is None:
         return fields
-    wanted = {meta.get_field(n).attname for n in names}
-    return [f for f in fields if f.attname in wanted or getattr(f, "auto_now", False)]
+    wanted = set(names)
+    return [f for f in fields if wanted & {f.name, f.attname} or getattr(f, "auto_now", False)]
 
 
 @cache

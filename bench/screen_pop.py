@@ -31,6 +31,7 @@ webhook server; summarise with `python -m bench.profile_summary <file>`), BENCH_
 """
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -717,6 +718,9 @@ def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None)
         f"websockets on :{stack.socket_port}), {setup.ingest_processes} ingest process(es) ({setup.env})",
         flush=True,
     )
+    # The load generator's own garbage-collector pauses would count as server latency.
+    gc.collect()
+    gc.freeze()
     try:
         connected, figures = asyncio.run(
             drive(stack, listeners, phases, profile_dir and profile_dir / setup.label.replace(" ", "-"))

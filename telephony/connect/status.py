@@ -83,7 +83,11 @@ class _Facts:
             connectors={c.entity_id: c for c in Connector.objects.filter(entity_id__in=entity_ids)},
             tokens={
                 t.resource_id: t
-                for t in RingCentralToken.objects.filter(resource_id__in=resource_ids)
+                # Only what the icon reads: the tokens themselves (encrypted) are not decrypted
+                # for every user at every heartbeat.
+                for t in RingCentralToken.objects.filter(resource_id__in=resource_ids).only(
+                    "resource_id", "is_valid"
+                )
                 if t.resource_id is not None  # the company's own token has no resource
             },
             subscriptions=subscriptions,

@@ -296,11 +296,12 @@ def _subscription_with_resource(row: tuple) -> Subscription:
     resource_values = row[len(names[0]) : len(names[0]) + len(names[1])]
     entity_values = row[len(names[0]) + len(names[1]) :]
     subscription = prepared.instance(Subscription, names[0], subscription_values)
-    resource = None
     if resource_values[0] is not None:
         resource = prepared.instance(Resource, names[1], resource_values)
         resource.entity = prepared.instance(Entity, names[2], entity_values)
-    subscription.resource = resource
+        subscription.resource = resource
+    else:  # a subscription whose resource is gone: known as such, not loaded again
+        subscription._state.fields_cache["resource"] = None
     return subscription
 
 

@@ -6,6 +6,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from arcadium.startup import freeze_loaded_objects
 from telephony.ingest import process
 
 
@@ -39,5 +40,6 @@ class Command(BaseCommand):
         mode = " (the web process applies events itself: INGEST_INLINE)" if settings.INGEST_INLINE else ""
         self.stdout.write(f"Ingest process {os.getpid()} applying stored RingCentral events{mode}…")
         self.stdout.flush()  # the line says "ready" to whoever started us
+        freeze_loaded_objects()
         process.run(batch_size=batch, idle_seconds=idle, stop=stop)
         self.stdout.write("Stopped.")
