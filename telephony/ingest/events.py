@@ -143,11 +143,10 @@ def _store(
     payload = CallEvent._meta.get_field("payload").get_db_prep_save(envelope.payload, connection)
     tsid = notification.telephony_session_id if notification else ""
     params = [envelope.uuid, envelope.subscription_id, subscription.pk, tsid, payload, now]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = prepared.fetch_all(_insert_sql(), params)
+    if not rows:
         return None
+    (row,) = rows
     return CallEvent(
         pk=row[0],
         uuid=envelope.uuid,

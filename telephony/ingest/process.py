@@ -64,17 +64,21 @@ def run(*, batch_size: int, idle_seconds: float = 1.0, stop: threading.Event | N
 
 
 async def _run(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
-    # The batches run in one worker thread under this event loop, as a web process runs its
-    # views: the pushes they make after commit are sent on this loop, over one Redis connection
-    # kept for the life of the process (a sync caller alone would open one per push).
+    # The loop runs in one worker thread under this event loop, as a web process runs its views:
+    # the pushes the batches make after commit are sent on this loop (it has nothing else to do),
+    # over one Redis connection kept for the life of the process (a sync caller alone would open
+    # one per push). Waking and claiming stay in that thread: no hop between them.
+    await sync_to_async(_work, thread_sensitive=True)(batch_size, idle_seconds, stop)
+
+
+def _work(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
     wakeup = Wakeup()
-    step = sync_to_async(_step, thread_sensitive=True)
     try:
         while not stop.is_set():
-            if await step(batch_size) == 0:
-                await sync_to_async(wakeup.wait, thread_sensitive=True)(idle_seconds)
+            if _step(batch_size) == 0:
+                wakeup.wait(idle_seconds)
     finally:
-        await sync_to_async(_close, thread_sensitive=True)(wakeup)
+        _close(wakeup)
 
 
 def _close(wakeup: Wakeup) -> None:
