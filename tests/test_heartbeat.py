@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from telephony.connect.status import phone_status
-from telephony.live.consumers import UserConsumer
+from telephony.live.consumers import HEARTBEAT_SLICES, Heartbeat, UserConsumer
 from telephony.models import Call
 from telephony.wizard.composer import call_version
 from tests.factories import ResourceFactory
@@ -67,3 +67,32 @@ async def test_a_change_the_tab_was_not_told_of_changes_the_version():
 
     after = (await beat_of(alice.user))["data-calls"]
     assert before != after and after.startswith(f"{call.pk}:")
+
+
+async def test_sockets_are_beaten_a_slice_at_a_time_and_each_once_a_period():
+    beaten: list[int] = []
+
+    class Socket:
+        ended = False
+
+        def __init__(self, user_id: int) -> None:
+            self.user_id = user_id
+
+        async def send(self, text_data: str) -> None:
+            assert 'id="live-beat"' in text_data
+            beaten.append(self.user_id)
+
+    heartbeat = Heartbeat()
+    sockets = [Socket(900_000 + n) for n in range(2 * HEARTBEAT_SLICES + 1)]
+    for socket in sockets:
+        heartbeat.join(socket)
+    heartbeat.task.cancel()  # beaten by hand below, one slice after the other
+
+    per_slice = []
+    for beat_slice in range(HEARTBEAT_SLICES):
+        before = len(beaten)
+        await heartbeat.beat(beat_slice)
+        per_slice.append(len(beaten) - before)
+
+    assert sorted(beaten) == sorted(s.user_id for s in sockets)  # every socket once a period
+    assert max(per_slice) - min(per_slice) <= 1  # no slice carries the burst
