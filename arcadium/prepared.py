@@ -20,18 +20,29 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 
-def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple]:
-    """The rows of `sql` (placeholders `%s`): prepared on PostgreSQL, a plain query elsewhere."""
+def fetch_all(sql: str, params: Sequence[Any], *, first: Sequence[str] = ()) -> list[tuple]:
+    """The rows of `sql` (placeholders `%s`): prepared on PostgreSQL, a plain query elsewhere.
+    `first`: statements without parameters to run before it, in the same round trip on PostgreSQL
+    (a pipeline)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
+            for statement in first:
+                cursor.execute(statement)
             cursor.execute(sql, params)
             return cursor.fetchall()
     connection.ensure_connection()
     # Under Django's transaction handling as any query (same connection, same atomic block);
     # only the binding differs: server-side, so the statement can be prepared.
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    raw = connection.connection
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        if first:
+            with raw.pipeline():
+                for statement in first:
+                    cursor.execute(statement, prepare=True)
+                cursor.execute(sql, params, prepare=True)
+        else:
+            cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
     if connection.queries_logged:  # DEBUG and CaptureQueriesContext see it as any other query
         connection.queries_log.append(

@@ -146,3 +146,54 @@ def test_a_claim_marks_what_it_takes_and_leaves_the_rest_waiting(entity, setting
 
     assert CallEvent.objects.filter(processed_at__isnull=True).count() == 3 - min(limit, 3)
     assert Call.objects.count() == min(limit, 3)
+
+
+def test_a_batch_with_a_failing_listener_is_applied_again_event_by_event(
+    entity, settings, monkeypatch, caplog
+):
+    settings.INGEST_INLINE = False
+    _, subscription = listening_resource(entity)
+    for n in range(3):
+        events.ingest(party_event(subscription, session=f"s-batch-{n}"), subscription=subscription)
+    calls_seen = []
+
+    def fails_on_the_second_call(call):
+        calls_seen.append(call.telephony_session_id)
+        Call.objects.filter(pk=call.pk).update(matched_on="listener wrote this")
+        if call.telephony_session_id == "s-batch-1":
+            raise RuntimeError("this listener fails on one call")
+
+    monkeypatch.setattr(events, "call_listeners", [fails_on_the_second_call])
+    with CaptureQueriesContext(connection) as queries:
+        assert events.apply_waiting(limit=10) == 3
+
+    # Whole first (no savepoints), rolled back at the failure, then isolated: all three calls are
+    # applied, and only the failing listener's write is lost.
+    assert calls_seen[:2] == ["s-batch-0", "s-batch-1"]
+    assert sorted(calls_seen[2:]) == ["s-batch-0", "s-batch-1", "s-batch-2"]
+    calls = {c.telephony_session_id: c for c in Call.objects.all()}
+    assert set(calls) == {"s-batch-0", "s-batch-1", "s-batch-2"}
+    assert [calls[f"s-batch-{n}"].matched_on for n in range(3)] == [
+        "listener wrote this",
+        "",
+        "listener wrote this",
+    ]
+    assert CallEvent.objects.filter(processed_at__isnull=True).count() == 0
+    assert (
+        any(q["sql"].startswith("ROLLBACK") for q in queries.captured_queries)
+        or connection.vendor != "postgresql"
+    )
+    assert "A call listener failed" in caplog.text
+
+
+def test_a_batch_that_applies_cleanly_opens_no_savepoint(entity, settings):
+    settings.INGEST_INLINE = False
+    _, subscription = listening_resource(entity)
+    for n in range(2):
+        events.ingest(party_event(subscription, session=f"s-clean-{n}"), subscription=subscription)
+    with CaptureQueriesContext(connection) as queries:
+        assert events.apply_waiting(limit=10) == 2
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    # One: the batch's own transaction, a savepoint inside the test's; none per event or listener.
+    assert statements.count("SAVEPOINT") == 1
+    assert Call.objects.filter(popped_up_at__isnull=False).count() == 2

@@ -180,26 +180,37 @@ def apply_waiting(*, limit: int = 100) -> int:
 
     The claim marks the events applied in the same statement, and applying shares the claim's
     transaction: a process killed mid-batch applied nothing (PostgreSQL rolls back, marks
-    included) and its rows are claimable again at once. An event that fails is marked back
-    (waiting, with its error) for the retry.
+    included) and its rows are claimable again at once.
+
+    A batch is first applied whole, with no savepoint per event or listener (four statements
+    less per call). If anything in it fails, it is rolled back and claimed again with a savepoint
+    around each event and each listener, so one failing event or listener costs only its own
+    writes and keeps its error for the retry, as the door's inline path always does.
     """
     if not connection.features.has_select_for_update_skip_locked and not _any_waiting():
         return 0  # SQLite: a claim takes the whole database's write lock, so look first
+    try:
+        return _apply_batch(limit, isolated=False)
+    except Exception as exc:
+        if isinstance(exc.__cause__, TRANSIENT):
+            raise  # another process's batch met ours: claimed again as it is (process.py)
+        logger.info("An ingest batch failed whole; applying it again event by event", exc_info=True)
+    return _apply_batch(limit, isolated=True)
+
+
+def _apply_batch(limit: int, *, isolated: bool) -> int:
     with transaction.atomic():
-        _commit_without_waiting_for_disk()
-        claimed = _claim(limit)
+        claimed, subscriptions = _claim(limit)
         if claimed:
-            apply_events(claimed, batch=True, marked=True)
+            apply_events(claimed, subscriptions=subscriptions, batch=True, marked=True, isolated=isolated)
     return len(claimed)
 
 
-def _commit_without_waiting_for_disk() -> None:
-    # This transaction's COMMIT need not wait for the WAL flush (about a millisecond here, on
-    # every batch): if PostgreSQL crashed before the flush, the whole batch, its marks included,
-    # would be gone and its events claimed and applied again; applying is idempotent. Only this
-    # transaction: the inbox INSERT that a webhook's 200 promises is flushed before answering.
-    if connection.vendor == "postgresql":
-        prepared.run("SET LOCAL synchronous_commit TO OFF", [])
+# This transaction's COMMIT need not wait for the WAL flush (about a millisecond here, on every
+# batch): if PostgreSQL crashed before the flush, the whole batch, its marks included, would be
+# gone and its events claimed and applied again; applying is idempotent. Only this transaction:
+# the inbox INSERT that a webhook's 200 promises is flushed before answering.
+COMMIT_WITHOUT_WAITING_FOR_DISK = "SET LOCAL synchronous_commit TO OFF"
 
 
 def _any_waiting() -> bool:
@@ -207,11 +218,28 @@ def _any_waiting() -> bool:
     return bool(prepared.fetch_all(sql, []))
 
 
-def _claim(limit: int) -> list[CallEvent]:
-    """Up to `limit` waiting events, oldest first, locked and marked applied: one statement."""
-    rows = prepared.fetch_all(_claim_sql(), [timezone.now(), limit])
+def _claim(limit: int) -> tuple[list[CallEvent], dict[int, Subscription]]:
+    """Up to `limit` waiting events, oldest first, locked and marked applied, with their
+    subscriptions (resource and company): one round trip on PostgreSQL."""
     names = prepared.columns(CallEvent)[1]
-    return sorted((prepared.instance(CallEvent, names, row) for row in rows), key=lambda e: e.pk)
+    if connection.vendor != "postgresql":  # SQLite: no UPDATE in a WITH, no row locks
+        rows = prepared.fetch_all(_claim_sql(), [timezone.now(), limit])
+        claimed = sorted((prepared.instance(CallEvent, names, row) for row in rows), key=lambda e: e.pk)
+        return claimed, _subscriptions_for(claimed)
+    rows = prepared.fetch_all(
+        _claim_with_subscriptions_sql(), [timezone.now(), limit], first=[COMMIT_WITHOUT_WAITING_FOR_DISK]
+    )
+    claimed, subscriptions = [], {}
+    for row in rows:
+        event = prepared.instance(CallEvent, names, row[: len(names)])
+        claimed.append(event)
+        if row[len(names)] is not None:
+            subscription = _subscription_with_resource(row[len(names) :])
+            subscriptions[subscription.pk] = subscription
+    unjoined = [e for e in claimed if e.source_id not in subscriptions]
+    if unjoined:  # stored before it had a source: found through RingCentral's subscription id
+        subscriptions.update(_subscriptions_for(unjoined))
+    return sorted(claimed, key=lambda e: e.pk), subscriptions
 
 
 @cache
@@ -223,6 +251,16 @@ def _claim_sql() -> str:
     return (
         f"UPDATE {table} SET processed_at = %s WHERE id IN "  # noqa: S608
         f"(SELECT id FROM {table} WHERE {WAITING} ORDER BY id LIMIT %s{lock}) RETURNING {returned}"
+    )
+
+
+@cache
+def _claim_with_subscriptions_sql() -> str:
+    claimed, _ = prepared.columns(CallEvent, "claimed")
+    # Identifiers come from model metadata; values are bound parameters.
+    return (
+        f"WITH claimed AS ({_claim_sql()}) SELECT {claimed}, {_subscription_columns()} FROM claimed "  # noqa: S608
+        f"{_subscription_joins('claimed.source_id')}"
     )
 
 
@@ -277,15 +315,29 @@ def _subscriptions_for(events: list[CallEvent]) -> dict[int, Subscription]:
 
 @cache
 def _subscriptions_sql(where: str) -> str:
-    subscription, _ = prepared.columns(Subscription, "s")
-    resource, _ = prepared.columns(Resource, "r")
-    entity, _ = prepared.columns(Entity, "e")
     # Identifiers come from model metadata and `where` from code; values are bound parameters.
     return (
-        f"SELECT {subscription}, {resource}, {entity} FROM {Subscription._meta.db_table} s "  # noqa: S608
-        f"LEFT JOIN {Resource._meta.db_table} r ON r.id = s.resource_id "
-        f"LEFT JOIN {Entity._meta.db_table} e ON e.id = r.entity_id WHERE {where}"
+        f"SELECT {_subscription_columns()} FROM {Subscription._meta.db_table} s "  # noqa: S608
+        f"{_subscription_joins()} WHERE {where}"
     )
+
+
+def _subscription_columns() -> str:
+    """A subscription's columns, its resource's and the resource's company's (s, r, e)."""
+    return ", ".join(prepared.columns(model, alias)[0] for model, alias in _JOINED)
+
+
+def _subscription_joins(source: str = "") -> str:
+    """The joins that give `_subscription_columns` from a subscription (or from `source`, a
+    column holding a subscription id, joining the subscription too)."""
+    joined = f"LEFT JOIN {Subscription._meta.db_table} s ON s.id = {source} " if source else ""
+    return (
+        f"{joined}LEFT JOIN {Resource._meta.db_table} r ON r.id = s.resource_id "
+        f"LEFT JOIN {Entity._meta.db_table} e ON e.id = r.entity_id"
+    )
+
+
+_JOINED = ((Subscription, "s"), (Resource, "r"), (Entity, "e"))
 
 
 def _subscription_with_resource(row: tuple) -> Subscription:
@@ -310,11 +362,14 @@ def apply_events(
     subscriptions: dict[int, Subscription] | None = None,
     batch: bool = False,
     marked: bool = False,
+    isolated: bool = True,
 ) -> dict[int, Outcome]:
     """Apply stored events (inside the caller's transaction, which holds them) and mark them
     applied (unless the claim `marked` them already): the one apply step of the door (inline) and
     of the ingest process (`batch`: logs what did not apply, and a deadlock rolls the whole batch
-    back to be claimed again).
+    back to be claimed again). `isolated`: each event and each listener in a savepoint of its
+    own, a failure recorded on its event; without, any failure is raised for the caller to roll
+    the whole transaction back.
 
     Events are applied by telephony session, so concurrent batches lock calls in one order.
     """
@@ -325,7 +380,7 @@ def apply_events(
     done = []
     for event in events:
         subscription = subscriptions.get(event.source_id) if event.source_id else None
-        outcome, recorded = _apply_one(event, subscription, batch=batch)
+        outcome, recorded = _apply_one(event, subscription, batch=batch, isolated=isolated)
         outcomes[event.pk] = outcome
         if not recorded:
             done.append(event.pk)
@@ -340,17 +395,20 @@ def apply_events(
     return outcomes
 
 
-def _apply_one(event: CallEvent, subscription: Subscription | None, *, batch: bool) -> tuple[Outcome, bool]:
+def _apply_one(
+    event: CallEvent, subscription: Subscription | None, *, batch: bool, isolated: bool
+) -> tuple[Outcome, bool]:
     """How the event applied, and whether its row is written already (else: mark it applied)."""
     if subscription is None:
         _record(event, error="subscription gone", processed=True)
         return Outcome.STORED, True
     if event.telephony_session_id:
+        notification = read_telephony(event.payload)
         try:
-            return apply_notification(read_telephony(event.payload), resource=subscription.resource), False
+            return apply_notification(notification, resource=subscription.resource, isolated=isolated), False
         except Exception as exc:  # the event stays in the inbox with its error and is retried
-            if batch and isinstance(exc.__cause__, TRANSIENT):
-                raise  # not this event's fault: the batch is rolled back and claimed again
+            if not isolated or (batch and isinstance(exc.__cause__, TRANSIENT)):
+                raise  # the whole batch is rolled back and claimed again
             logger.exception("Could not apply RingCentral event %s", event.uuid)
             _record(event, error=f"{type(exc).__name__}: {exc}"[:2000], processed=False)
             return Outcome.STORED, True
@@ -430,14 +488,17 @@ def _with_relations(call: Call, resource: Resource) -> Call:
     return call
 
 
-def apply_notification(notification: TelephonyNotification, *, resource: Resource) -> Outcome:
+def apply_notification(
+    notification: TelephonyNotification, *, resource: Resource, isolated: bool = True
+) -> Outcome:
     """Apply our resource's party changes to the call: APPLIED when the call changed, STALE when
-    nothing was new, NOT_FOR_USER when no party of the notification is the resource's."""
+    nothing was new, NOT_FOR_USER when no party of the notification is the resource's.
+    `isolated`: in a savepoint, and each listener in its own (see apply_events)."""
     ours = [p for p in notification.parties if _ours(p, resource, notification)]
     if not ours:
         return Outcome.NOT_FOR_USER
     at = notification.event_time or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=isolated):
         for _attempt in range(2):
             call, new = _lock_call(resource, notification, ours[0])
             changed = new
@@ -457,7 +518,7 @@ def apply_notification(notification: TelephonyNotification, *, resource: Resourc
                 break
         else:  # the other process's row vanished between its insert and our lock: retried later
             raise RuntimeError(f"no row for telephony session {notification.telephony_session_id}")
-        _notify(call)
+        _notify(call, isolated=isolated)
     return Outcome.APPLIED
 
 
@@ -472,10 +533,13 @@ def concerned_with(test: Callable[[Call], bool]) -> Callable[[CallListener], Cal
     return mark
 
 
-def _notify(call: Call) -> None:
+def _notify(call: Call, *, isolated: bool) -> None:
     for listener in call_listeners:
         concerns = getattr(listener, "concerns", None)
         if concerns is not None and not concerns(call):
+            continue
+        if not isolated:
+            listener(call)  # a failure rolls the whole batch back, to be applied again isolated
             continue
         try:
             with transaction.atomic():  # a failing listener rolls back its own writes, not the call's
