@@ -61,7 +61,12 @@ def pop_up(call: Call) -> None:
         if chosen is not None:
             apply_match(call, chosen)
         call.popped_up_at = timezone.now()
-        prepared.update(call, ["customer", "contact", "matched_on", "popped_up_at"])
+        written = ["customer", "contact", "matched_on", "popped_up_at"]
+        unknown_caller = not matches and not call.other_extension_id and not known
+        if unknown_caller:  # dated in the same statement (unknown_caller.lookup_queued's meaning)
+            call.lookup_queued_at = call.popped_up_at
+            written.append("lookup_queued_at")
+        prepared.update(call, written)
         composer.push_popup(call, matches=matches)
-        if not matches and not call.other_extension_id and not known:
-            queue_lookup(call)
+        if unknown_caller:
+            queue_lookup(call, dated=True)

@@ -27,9 +27,11 @@ def reverse_lookup_task(call_id: int, attempt: int = 0) -> str | None:
     return outcome.status
 
 
-def queue_lookup(call: Call) -> None:
-    """Date the call's lookup and queue it once the surrounding transaction commits."""
-    lookup_queued(call)
+def queue_lookup(call: Call, *, dated: bool = False) -> None:
+    """Date the call's lookup (unless the caller has, `dated`) and queue it once the surrounding
+    transaction commits."""
+    if not dated:
+        lookup_queued(call)
     # robust: with the broker down the request still succeeds; the lookup stays dated and
     # requeue_lookups_task queues it again.
     transaction.on_commit(lambda: reverse_lookup_task.delay(call.pk), robust=True)
