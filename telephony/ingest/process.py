@@ -1,9 +1,9 @@
 """The ingest process (`manage.py run_ingest`): applies what the doors stored in the inbox.
 
-It sleeps until PostgreSQL's NOTIFY says the inbox grew (the trigger of migration 0009; a poll
+It sleeps until PostgreSQL's NOTIFY says the inbox grew (the trigger of migration 0011; a poll
 every `idle_seconds` covers a missed notification, and is all there is on SQLite), then claims
 waiting events in batches until none wait: one event per batch when calls are few, up to
-`batch_size` (one COMMIT, one WAL flush for all of them) under load. Any number of ingest
+`batch_size` (one COMMIT for all of them) under load. Any number of ingest
 processes may run on any hosts: FOR UPDATE SKIP LOCKED gives each event to exactly one.
 """
 
@@ -20,7 +20,7 @@ from telephony.ingest import events
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "arcadium_ingest"  # the channel migration 0009's trigger notifies
+CHANNEL = "arcadium_ingest"  # the channel migration 0011's trigger notifies
 
 
 class Wakeup:
