@@ -88,6 +88,12 @@ async def test_sockets_are_beaten_a_slice_at_a_time_and_each_once_a_period():
         heartbeat.join(socket)
     heartbeat.task.cancel()  # beaten by hand below, one slice after the other
 
+    for beat_slice in range(HEARTBEAT_SLICES):
+        await heartbeat.beat(beat_slice)
+    assert beaten == []  # just opened: their tabs have just synced themselves
+    for socket in sockets:  # a period later
+        socket.joined_at -= UserConsumer.heartbeat_seconds
+
     per_slice = []
     for beat_slice in range(HEARTBEAT_SLICES):
         before = len(beaten)

@@ -67,6 +67,7 @@ class Heartbeat:
 
     def join(self, socket: "UserConsumer") -> None:
         socket.beat_slice = self.joined % HEARTBEAT_SLICES  # round robin: the slices stay even
+        socket.joined_at = asyncio.get_running_loop().time()
         self.joined += 1
         self.sockets.add(socket)
         if self.task is None or self.task.done():
@@ -87,9 +88,15 @@ class Heartbeat:
                 await self.beat(turn % HEARTBEAT_SLICES)
 
     async def beat(self, beat_slice: int | None = None) -> None:
-        """Beat the sockets of one slice (all of them when None)."""
+        """Beat the sockets of one slice (all of them when None). A socket's first beat comes about
+        a period after it opened, as its tab has just synced itself (between half a period and one
+        and a half, depending on its slice)."""
+        settled = asyncio.get_running_loop().time() - UserConsumer.heartbeat_seconds / 2
         sockets = [
-            socket for socket in self.sockets if not socket.ended and beat_slice in (None, socket.beat_slice)
+            socket
+            for socket in self.sockets
+            if not socket.ended
+            and (beat_slice is None or (socket.beat_slice == beat_slice and socket.joined_at <= settled))
         ]
         if not sockets:
             return
@@ -118,6 +125,7 @@ def heartbeat() -> Heartbeat:
 class UserConsumer(AsyncWebsocketConsumer):
     heartbeat_seconds = HEARTBEAT_SECONDS
     beat_slice = 0
+    joined_at = 0.0
 
     async def connect(self) -> None:
         user = self.scope.get("user")
