@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import random
 import weakref
 from collections.abc import Callable
 
@@ -171,10 +172,14 @@ class UserConsumer(AsyncWebsocketConsumer):
             await self._end_unless_signed_in()
 
     async def _check_periodically(self) -> None:
+        # The first check at a random point of the period: the tabs that reconnect together after
+        # a restart would otherwise check together, a burst of queries every period.
+        wait = random.uniform(0, settings.LIVE_SESSION_CHECK_SECONDS)  # noqa: S311  (not a secret)
         with contextlib.suppress(asyncio.CancelledError):
             while not self.ended:
-                await asyncio.sleep(settings.LIVE_SESSION_CHECK_SECONDS)
+                await asyncio.sleep(wait)
                 await self._end_unless_signed_in()
+                wait = settings.LIVE_SESSION_CHECK_SECONDS
 
     async def _end_unless_signed_in(self) -> None:
         if self.ended:
