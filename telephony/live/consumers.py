@@ -34,9 +34,9 @@ logger = logging.getLogger(__name__)
 UNAUTHENTICATED = 4401
 SESSION_ENDED = 4403
 HEARTBEAT_SECONDS = 5.0
-# Each socket is beaten once per HEARTBEAT_SECONDS, a slice of the sockets at a time: 200 beats
+# Each socket is beaten once per HEARTBEAT_SECONDS, a fifth of the sockets at a time: 200 beats
 # read and sent at once held a web process's event loop for ~60 ms, and the popups behind them.
-HEARTBEAT_SLICES = 10
+HEARTBEAT_SLICES = 5
 # (user ids) -> {user id: {name: version}}: each becomes a `data-<name>` attribute of the beat.
 heartbeat_providers: list[Callable[[list[int]], dict[int, dict[str, str]]]] = []
 
