@@ -112,7 +112,7 @@ async def test_a_failure_while_storing_is_a_500_that_asks_for_the_delivery_again
     def database_gone(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(events, "ingest", database_gone)
+    monkeypatch.setattr(events, "ingest_delivery", database_gone)
     body = json.dumps(party_event(subscription)).encode()
     status, _, content = await deliver(body, token_of(subscription))
     assert status == 500

@@ -8,7 +8,6 @@ below is the same function for Django's test client and any other server.
 
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from arcadium import safe_json
 from telephony.connect import health
 from telephony.ingest import events
-from telephony.ingest.notifications import MalformedNotification, read_envelope
+from telephony.ingest.notifications import Envelope, MalformedNotification, read_envelope, read_telephony
 from telephony.models import Subscription
 
 logger = logging.getLogger(__name__)
@@ -53,11 +52,6 @@ def _is_handshake(headers: Mapping[str, str], body: bytes) -> bool:
     return not (isinstance(payload, dict) and "uuid" in payload)
 
 
-def _token_matches(given: str, expected: str) -> bool:
-    # compare_digest refuses non-ASCII str (TypeError): compare bytes, whatever a client sent.
-    return secrets.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
-
-
 def answer_delivery(headers: Mapping[str, str], body: bytes) -> Answer:
     """Validate a delivery (`headers`: case-insensitive), store it and say how it went."""
     if _is_handshake(headers, body):
@@ -71,32 +65,51 @@ def answer_delivery(headers: Mapping[str, str], body: bytes) -> Answer:
     except (ValueError, MalformedNotification) as exc:
         logger.warning("Rejected a malformed RingCentral webhook: %s", exc)
         return Answer(400, {"error": f"malformed notification: {exc}"})
+    token = _verification_token(headers)
+    try:
+        notification = read_telephony(envelope) if envelope.is_telephony else None
+    except MalformedNotification as exc:
+        return _malformed(envelope, token, exc)
     subscription_id = envelope.subscription_id
-    subscription = events.find_subscription(subscription_id)
+    try:
+        subscription, outcome = events.ingest_delivery(envelope, notification, token=token)
+    except Exception:
+        _count_refusal(subscription_id)
+        raise
     if subscription is None:
         logger.info("Ignored a notification for unknown subscription %s", subscription_id)
         return Answer(200, {"status": "ignored"})
-    if not _token_matches(_verification_token(headers), subscription.connector.verification_token):
-        logger.warning(
-            "Refused a webhook with a wrong verification token for subscription %s", subscription_id
-        )
-        health.delivery_answered(subscription, refused=True)
-        return Answer(403, {"error": "verification token mismatch"})
-    try:
-        outcome = events.ingest(envelope, subscription=subscription)
-    except MalformedNotification as exc:
-        logger.warning("Rejected a malformed RingCentral notification: %s", exc)
-        health.delivery_answered(subscription, refused=True)
-        return Answer(400, {"error": f"malformed notification: {exc}"})
-    except Exception:
-        _count_refusal(subscription)
-        raise
+    if outcome is None:
+        return _refused(subscription)
     health.delivery_answered(subscription, refused=False)
     if outcome in NOT_APPLIED:
         # Said apart on purpose: "not_for_user" is someone else's party (caller, IVR, colleague),
         # "stale" is our party's event that told nothing new (late or repeated).
         logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
     return Answer(200, {"status": outcome.value})
+
+
+def _refused(subscription: Subscription) -> Answer:
+    logger.warning(
+        "Refused a webhook with a wrong verification token for subscription %s",
+        subscription.rc_subscription_id,
+    )
+    health.delivery_answered(subscription, refused=True)
+    return Answer(403, {"error": "verification token mismatch"})
+
+
+def _malformed(envelope: Envelope, token: str, exc: MalformedNotification) -> Answer:
+    """A delivery whose telephony body cannot be read: answered as the others are (ignored for an
+    unknown subscription, refused with a wrong token) before it is called malformed."""
+    subscription = events.find_subscription(envelope.subscription_id)
+    if subscription is None:
+        logger.info("Ignored a notification for unknown subscription %s", envelope.subscription_id)
+        return Answer(200, {"status": "ignored"})
+    if not events.token_matches(token, subscription.connector.verification_token):
+        return _refused(subscription)
+    logger.warning("Rejected a malformed RingCentral notification: %s", exc)
+    health.delivery_answered(subscription, refused=True)
+    return Answer(400, {"error": f"malformed notification: {exc}"})
 
 
 @csrf_exempt
@@ -112,9 +125,11 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _count_refusal(subscription: Subscription) -> None:
+def _count_refusal(subscription_id: str) -> None:
     # Answering 500: RingCentral counts a failed delivery. Count it too, if the database lets us.
     try:
-        health.delivery_answered(subscription, refused=True)
+        subscription = events.find_subscription(subscription_id)
+        if subscription is not None:
+            health.delivery_answered(subscription, refused=True)
     except Exception:
         logger.warning("Could not record a refused delivery", exc_info=True)
