@@ -146,30 +146,19 @@ def _find_and_store(
         if subscription is None or not token_matches(token, subscription.connector.verification_token):
             return subscription, None
         return subscription, _store(envelope, notification, subscription)
-    now = timezone.now()
-    payload = CallEvent._meta.get_field("payload").get_db_prep_save(envelope.payload, connection)
-    tsid = notification.telephony_session_id if notification else ""
+    event = _inbox_row(envelope, notification)
     sql, fields = _find_and_store_sql()
     # PostgreSQL text cannot hold NUL: such a token is wrong anyway, and NULL equals nothing.
     sendable = token if "\x00" not in token else None
-    params = [envelope.subscription_id, envelope.uuid, envelope.subscription_id, tsid, payload, now, sendable]
-    rows = prepared.fetch_all(sql, params)
+    values = _inserted_values(event)
+    del values[2]  # the source: the subscription the statement finds
+    rows = prepared.fetch_all(sql, [envelope.subscription_id, *values, sendable])
     if not rows:
         return None, None
-    *values, verification_token, event_id = rows[0]
+    *values, verification_token, event.pk = rows[0]
     subscription = _subscription_of(fields, values, verification_token)
-    if event_id is None:
-        return subscription, None
-    event = CallEvent(
-        pk=event_id,
-        uuid=envelope.uuid,
-        subscription_id=envelope.subscription_id,
-        source_id=subscription.pk,
-        telephony_session_id=tsid,
-        payload=envelope.payload,
-        received_at=now,
-    )
-    return subscription, event
+    event.source_id = subscription.pk
+    return subscription, (event if event.pk is not None else None)
 
 
 @cache
@@ -228,23 +217,38 @@ def _store(
     envelope: Envelope, notification: TelephonyNotification | None, subscription: Subscription
 ) -> CallEvent | None:
     """The event, stored waiting; None when its uuid is stored already (a repeated delivery)."""
-    now = timezone.now()
-    payload = CallEvent._meta.get_field("payload").get_db_prep_save(envelope.payload, connection)
-    tsid = notification.telephony_session_id if notification else ""
-    params = [envelope.uuid, envelope.subscription_id, subscription.pk, tsid, payload, now]
-    rows = prepared.fetch_all(_insert_sql(), params)
+    event = _inbox_row(envelope, notification)
+    event.source_id = subscription.pk
+    rows = prepared.fetch_all(_insert_sql(), _inserted_values(event))
     if not rows:
         return None
-    (row,) = rows
+    event.pk = rows[0][0]
+    return event
+
+
+def _inbox_row(envelope: Envelope, notification: TelephonyNotification | None) -> CallEvent:
+    """The inbox row a delivery makes, not saved yet."""
     return CallEvent(
-        pk=row[0],
         uuid=envelope.uuid,
         subscription_id=envelope.subscription_id,
-        source_id=subscription.pk,
-        telephony_session_id=tsid,
+        telephony_session_id=notification.telephony_session_id if notification else "",
         payload=envelope.payload,
-        received_at=now,
+        received_at=timezone.now(),
     )
+
+
+def _inserted_values(event: CallEvent) -> list:
+    """The values of the inbox INSERT, in its order (uuid, subscription id, source, session,
+    payload, received at)."""
+    payload = CallEvent._meta.get_field("payload").get_db_prep_save(event.payload, connection)
+    return [
+        event.uuid,
+        event.subscription_id,
+        event.source_id,
+        event.telephony_session_id,
+        payload,
+        event.received_at,
+    ]
 
 
 def _touch(subscription: Subscription) -> None:
