@@ -135,7 +135,8 @@ def weekly(
         )
     )
     for day, sessions, logged in days.values_list("day", "sessions", "logged"):
-        answered[_week_of(day)] += sessions + logged
+        if _week_of(day) in answered:  # a clock ahead of ours can date a call next week
+            answered[_week_of(day)] += sessions + logged
     missed = (
         missed_attempts(entity, since, customer)
         .annotate(day=TruncDate("at", tzinfo=zone))
@@ -147,6 +148,8 @@ def weekly(
     )
     for day, back, total in missed.values_list("day", "back", "n"):
         week = _week_of(day)
+        if week not in returned:
+            continue
         returned[week] += back
         not_returned[week] += total - back
     return [Week(s, answered[s], returned[s], not_returned[s]) for s in starts]
