@@ -89,10 +89,10 @@ class Heartbeat:
                 await self.beat(turn % HEARTBEAT_SLICES)
 
     async def beat(self, beat_slice: int | None = None) -> None:
-        """Beat the sockets of one slice (all of them when None). A socket's first beat comes about
-        a period after it opened, as its tab has just synced itself (between half a period and one
-        and a half, depending on its slice)."""
-        settled = asyncio.get_running_loop().time() - UserConsumer.heartbeat_seconds / 2
+        """Beat the sockets of one slice (all of them when None). A socket's first beat comes a
+        period or more after it opened (under two: the tab watches for 2.5), as its tab has just
+        synced itself."""
+        settled = asyncio.get_running_loop().time() - UserConsumer.heartbeat_seconds
         sockets = [
             socket
             for socket in self.sockets
