@@ -14,7 +14,7 @@ from django.db import transaction
 
 from crm.models import Entity, Resource
 from telephony.connect.subscriptions import EVENT_FILTERS
-from telephony.ingest import events
+from telephony.ingest import inbox
 from telephony.models import Subscription
 from tests.factories import CustomerFactory, PhoneNumberFactory
 from tests.sim_voice_support import WebhookReceiver, login, subscribe_webhook
@@ -73,7 +73,7 @@ class Office:
                 desk = self.desk_of(envelope)
                 payload = {**envelope, "subscriptionId": desk.subscription.rc_subscription_id}
                 with transaction.atomic():
-                    events.ingest(payload, subscription=desk.subscription)
+                    inbox.ingest(payload, subscription=desk.subscription)
 
 
 def missed(control, *, to="101", voicemail=False):

@@ -17,7 +17,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from telephony.ingest import events
+from telephony.ingest import events, inbox
 from telephony.live.push import user_group
 from telephony.models import Call
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
@@ -251,7 +251,7 @@ def replay(deliveries: list[tuple[dict, bool]], desks: list[Desk], tsid: str, ca
         with capture(execute=True):
             for payload, fresh_uuid in deliveries:
                 for desk in desks:
-                    outcome = events.ingest(
+                    outcome = inbox.ingest(
                         _for(payload, desk, fresh_uuid=fresh_uuid), subscription=desk.subscription
                     )
                     assert outcome != events.Outcome.STORED  # nothing failed to apply

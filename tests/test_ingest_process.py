@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from websockets.sync.client import connect
 
 from telephony.connect.status import phone_status
-from telephony.ingest import events, listener
+from telephony.ingest import events, inbox, listener
 from telephony.models import Call, CallEvent
 from tests.live_server import ROOT, _die_with_parent, server_env
 from tests.services import require_postgres, require_redis
@@ -119,7 +119,7 @@ def popups(ws, *, seconds: float) -> list[int]:
 def store(subscription, payload: dict) -> events.Outcome:
     """What the door does when an ingest process runs: store only."""
     with override_settings(INGEST_INLINE=False):
-        return events.ingest(payload, subscription=subscription)
+        return inbox.ingest(payload, subscription=subscription)
 
 
 def waiting() -> int:
@@ -204,7 +204,7 @@ def test_a_batch_killed_midway_applied_nothing_and_the_next_process_applies_it_o
 ):
     resource, subscription = listening_resource(entity)
     # A call of session "s-z" exists; its row will be locked so the batch stops in its middle.
-    events.ingest(
+    inbox.ingest(
         party_event(subscription, session="s-z", code="Setup", sequence=1), subscription=subscription
     )
     before = applied_log()
@@ -230,8 +230,8 @@ def test_a_batch_killed_midway_applied_nothing_and_the_next_process_applies_it_o
 
     ingest_processes()
     wait_for(lambda: waiting() == 0, timeout=30, what="the restarted process to apply the batch")
-    inbox = sorted(CallEvent.objects.filter(processed_at__isnull=False).values_list("pk", flat=True))
-    assert applied_log() == inbox  # each once
+    stored = sorted(CallEvent.objects.filter(processed_at__isnull=False).values_list("pk", flat=True))
+    assert applied_log() == stored  # each once
     assert Call.objects.filter(telephony_session_id__in=sessions, popped_up_at__isnull=False).count() == 5
     assert Call.objects.get(telephony_session_id="s-z").state == Call.State.ON_CALL
 
@@ -273,7 +273,7 @@ def test_two_ingest_processes_apply_each_stored_event_exactly_once_in_any_order(
     example = uuid.uuid4().hex[:8]
     reference = f"s-ref-{example}"
     for payload in _stream(subscription, reference):  # the in-order stream, applied in this process
-        events.ingest(payload, subscription=subscription)
+        inbox.ingest(payload, subscription=subscription)
     before = set(applied_log())
 
     shuffled = [payload for n in range(3) for payload in _stream(subscription, f"s-{example}-{n}")]

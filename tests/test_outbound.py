@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from telephony import ringcentral as rc
 from telephony.history import sync
-from telephony.ingest import events
+from telephony.ingest import events, inbox
 from telephony.models import Call
 from telephony.outbound import dialling
 from tests.factories import ContactFactory, CustomerFactory, PhoneNumberFactory
@@ -101,7 +101,7 @@ def test_a_dialled_call_goes_dialling_ringing_connected_held_ended_on_one_row(de
     assert call.matched_on == "Main phone (212) 555-0100"
     seen = []
     for code in ("Setup", "Proceeding", "Answered", "Hold", "Answered", "Disconnected"):
-        assert events.ingest(outbound_event(desk, code=code), subscription=desk) == events.Outcome.APPLIED
+        assert inbox.ingest(outbound_event(desk, code=code), subscription=desk) == events.Outcome.APPLIED
         call.refresh_from_db()
         seen.append(call.state)
     assert seen == ["dialling", "ringing", "on_call", "on_hold", "on_call", "ended"]
@@ -116,8 +116,8 @@ def test_a_dialled_call_goes_dialling_ringing_connected_held_ended_on_one_row(de
 )
 def test_an_unanswered_outbound_call_ends_busy_or_no_answer_not_missed(desk, acme, reason, result):
     call = dialled(desk, acme)
-    events.ingest(outbound_event(desk, code="Proceeding"), subscription=desk)
-    events.ingest(outbound_event(desk, code="Disconnected", reason=reason), subscription=desk)
+    inbox.ingest(outbound_event(desk, code="Proceeding"), subscription=desk)
+    inbox.ingest(outbound_event(desk, code="Disconnected", reason=reason), subscription=desk)
     call.refresh_from_db()
     assert (call.state, call.result) == (Call.State.ENDED, result)
 
@@ -125,7 +125,7 @@ def test_an_unanswered_outbound_call_ends_busy_or_no_answer_not_missed(desk, acm
 @pytest.mark.django_db
 def test_events_for_another_number_or_an_old_dial_make_their_own_row(desk, acme):
     call = dialled(desk, acme)
-    events.ingest(outbound_event(desk, code="Setup", to="+13105550199", session="s-other"), subscription=desk)
+    inbox.ingest(outbound_event(desk, code="Setup", to="+13105550199", session="s-other"), subscription=desk)
     assert Call.objects.count() == 2
     call.refresh_from_db()
     assert call.telephony_session_id == ""
@@ -134,7 +134,7 @@ def test_events_for_another_number_or_an_old_dial_make_their_own_row(desk, acme)
 @pytest.mark.django_db
 def test_the_ringout_answer_after_the_first_event_keeps_one_row(desk, acme):
     call = dialled(desk, acme)
-    events.ingest(outbound_event(desk, code="Setup", session="s-first"), subscription=desk)
+    inbox.ingest(outbound_event(desk, code="Setup", session="s-first"), subscription=desk)
     kept = dialling._record_dialled(call, session_id="s-first", party_id="p-1", ring_out_id="")
     assert kept.pk == call.pk and Call.objects.count() == 1
 
@@ -143,7 +143,7 @@ def test_the_ringout_answer_after_the_first_event_keeps_one_row(desk, acme):
 def test_a_call_out_answer_before_its_events_keeps_one_row(desk, acme):
     call = dialled(desk, acme)
     dialling._record_dialled(call, session_id="s-early", party_id="p-1", ring_out_id="")
-    events.ingest(outbound_event(desk, code="Setup", session="s-early"), subscription=desk)
+    inbox.ingest(outbound_event(desk, code="Setup", session="s-early"), subscription=desk)
     assert list(Call.objects.values_list("pk", "telephony_session_id")) == [(call.pk, "s-early")]
 
 
@@ -312,9 +312,9 @@ def test_a_ring_out_first_leg_to_the_users_own_phone_is_claimed_by_origin(desk, 
     call = dialled(desk, acme)
     first_leg = outbound_event(desk, code="Setup", to="+19043014558", session="s-leg")
     first_leg["body"]["parties"][0]["direction"] = "Inbound"
-    events.ingest(first_leg, subscription=desk)
+    inbox.ingest(first_leg, subscription=desk)
     call.refresh_from_db()
     assert call.telephony_session_id == "s-leg" and Call.objects.count() == 1
     inbound_call = party_event(desk, session="s-inbound", extension_id=desk.resource.ringcentral_extension_id)
-    events.ingest(inbound_call, subscription=desk)
+    inbox.ingest(inbound_call, subscription=desk)
     assert Call.objects.count() == 2  # a customer calling meanwhile is not taken for the dialled call

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from arcadium import prepared
-from telephony.ingest import events
+from telephony.ingest import events, inbox
 from telephony.models import Call, CallEvent
 from tests.telephony_factories import listening_resource, party_event
 
@@ -114,7 +114,7 @@ def test_listeners_run_only_for_the_calls_that_concern_them_and_a_failure_stays_
     def savepoints_to_ring(listeners, session):
         monkeypatch.setattr(events, "call_listeners", listeners)
         with CaptureQueriesContext(connection) as ringing:
-            events.ingest(party_event(subscription, code="Setup", session=session), subscription=subscription)
+            inbox.ingest(party_event(subscription, code="Setup", session=session), subscription=subscription)
         return sum(q["sql"].startswith("SAVEPOINT") for q in ringing.captured_queries)
 
     # A ringing call is none of on_ended's business: it costs no savepoint.
@@ -124,7 +124,7 @@ def test_listeners_run_only_for_the_calls_that_concern_them_and_a_failure_stays_
     Call.objects.filter(telephony_session_id="s-0").delete()
     seen.clear()
     monkeypatch.setattr(events, "call_listeners", [on_ended, on_every_change])
-    events.ingest(
+    inbox.ingest(
         party_event(subscription, code="Disconnected", session="s-1", missed=True), subscription=subscription
     )
 
@@ -140,7 +140,7 @@ def test_a_claim_marks_what_it_takes_and_leaves_the_rest_waiting(entity, setting
     settings.INGEST_INLINE = False
     _, subscription = listening_resource(entity)
     for n in range(3):
-        events.ingest(party_event(subscription, session=f"s-claim-{n}"), subscription=subscription)
+        inbox.ingest(party_event(subscription, session=f"s-claim-{n}"), subscription=subscription)
 
     assert events.apply_waiting(limit=limit) == min(limit, 3)
 
@@ -154,7 +154,7 @@ def test_a_batch_with_a_failing_listener_is_applied_again_event_by_event(
     settings.INGEST_INLINE = False
     _, subscription = listening_resource(entity)
     for n in range(3):
-        events.ingest(party_event(subscription, session=f"s-batch-{n}"), subscription=subscription)
+        inbox.ingest(party_event(subscription, session=f"s-batch-{n}"), subscription=subscription)
     calls_seen = []
 
     def fails_on_the_second_call(call):
@@ -190,7 +190,7 @@ def test_a_batch_that_applies_cleanly_opens_no_savepoint(entity, settings):
     settings.INGEST_INLINE = False
     _, subscription = listening_resource(entity)
     for n in range(2):
-        events.ingest(party_event(subscription, session=f"s-clean-{n}"), subscription=subscription)
+        inbox.ingest(party_event(subscription, session=f"s-clean-{n}"), subscription=subscription)
     with CaptureQueriesContext(connection) as queries:
         assert events.apply_waiting(limit=10) == 2
     statements = [q["sql"].split()[0] for q in queries.captured_queries]

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from callreports.services import call_note_save
-from telephony.ingest import events
+from telephony.ingest import inbox
 from telephony.models import Call, Transfer
 from telephony.transfer.colleagues import typed_number
 from telephony.transfer.sharing import note_call, note_readers
@@ -28,7 +28,7 @@ def desk(entity):
 @pytest.fixture
 def live_call(desk):
     resource, subscription = desk
-    events.ingest(party_event(subscription, code="Answered"), subscription=subscription)
+    inbox.ingest(party_event(subscription, code="Answered"), subscription=subscription)
     return Call.objects.get(resource=resource)
 
 
@@ -36,7 +36,7 @@ def test_an_ordinary_call_never_touches_the_transfer_tables(desk):
     resource, subscription = desk
     with CaptureQueriesContext(connection) as queries:
         for code in ("Setup", "Proceeding", "Answered", "Disconnected"):
-            assert events.ingest(party_event(subscription, code=code), subscription=subscription) == "applied"
+            assert inbox.ingest(party_event(subscription, code=code), subscription=subscription) == "applied"
     assert Call.objects.get(resource=resource).popped_up_at is not None
     assert not [q["sql"] for q in queries if "telephony_transfer" in q["sql"]]
 

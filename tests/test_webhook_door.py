@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from arcadium.asgi import application
-from telephony.ingest import events
+from telephony.ingest import inbox
 from telephony.models import Call, CallEvent
 from tests.telephony_factories import listening_resource, party_event
 
@@ -112,7 +112,7 @@ async def test_a_failure_while_storing_is_a_500_that_asks_for_the_delivery_again
     def database_gone(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(events, "ingest_delivery", database_gone)
+    monkeypatch.setattr(inbox, "ingest_delivery", database_gone)
     body = json.dumps(party_event(subscription)).encode()
     status, _, content = await deliver(body, token_of(subscription))
     assert status == 500

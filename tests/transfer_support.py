@@ -7,7 +7,7 @@ import itertools
 import re
 import time
 
-from telephony.ingest import events
+from telephony.ingest import inbox
 from telephony.models import Subscription
 from tests.factories import CustomerFactory, PhoneNumberFactory
 from tests.ringcentral_helpers import authorize_resource, make_connector
@@ -80,5 +80,5 @@ class Office:
                 continue  # a colleague who does not listen in Arcadium
             if fresh_uuids:
                 envelope = {**envelope, "uuid": str(next(_uuids))}
-            outcomes.append(str(events.ingest(envelope, subscription=subscription)))
+            outcomes.append(str(inbox.ingest(envelope, subscription=subscription)))
         return outcomes

@@ -1,4 +1,4 @@
-"""The WebSocket door into events.ingest(), for installs RingCentral cannot reach by webhook.
+"""The WebSocket door into inbox.ingest(), for installs RingCentral cannot reach by webhook.
 
 `manage.py ringcentral_listen` runs one Listener: it keeps one RingCentral WebSocket per
 listening resource (RingCentral allows one subscription per connection), recovers a dropped
@@ -20,7 +20,7 @@ from django.utils import timezone
 from telephony import ringcentral as rc
 from telephony.connect import presence, subscriptions
 from telephony.connect.status import phone_status_changed
-from telephony.ingest import events
+from telephony.ingest import inbox
 from telephony.ingest.notifications import MalformedNotification
 from telephony.models import Subscription
 
@@ -61,7 +61,7 @@ def _ingest(subscription_id: int, envelope: dict) -> None:
         pk=subscription_id
     )
     try:
-        events.ingest(envelope, subscription=subscription)
+        inbox.ingest(envelope, subscription=subscription)
     except MalformedNotification as exc:
         logger.warning("Ignored a malformed notification from RingCentral's WebSocket: %s", exc)
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from arcadium import safe_json
 from telephony.connect import health
-from telephony.ingest import events
+from telephony.ingest import events, inbox
 from telephony.ingest.notifications import Envelope, MalformedNotification, read_envelope, read_telephony
 from telephony.models import Subscription
 
@@ -72,7 +72,7 @@ def answer_delivery(headers: Mapping[str, str], body: bytes) -> Answer:
         return _malformed(envelope, token, exc)
     subscription_id = envelope.subscription_id
     try:
-        subscription, outcome = events.ingest_delivery(envelope, notification, token=token)
+        subscription, outcome = inbox.ingest_delivery(envelope, notification, token=token)
     except Exception:
         _count_refusal(subscription_id)
         raise
@@ -101,11 +101,11 @@ def _refused(subscription: Subscription) -> Answer:
 def _malformed(envelope: Envelope, token: str, exc: MalformedNotification) -> Answer:
     """A delivery whose telephony body cannot be read: answered as the others are (ignored for an
     unknown subscription, refused with a wrong token) before it is called malformed."""
-    subscription = events.find_subscription(envelope.subscription_id)
+    subscription = inbox.find_subscription(envelope.subscription_id)
     if subscription is None:
         logger.info("Ignored a notification for unknown subscription %s", envelope.subscription_id)
         return Answer(200, {"status": "ignored"})
-    if not events.token_matches(token, subscription.connector.verification_token):
+    if not inbox.token_matches(token, subscription.connector.verification_token):
         return _refused(subscription)
     logger.warning("Rejected a malformed RingCentral notification: %s", exc)
     health.delivery_answered(subscription, refused=True)
@@ -128,7 +128,7 @@ def ringcentral_webhook(request: HttpRequest) -> HttpResponse:
 def _count_refusal(subscription_id: str) -> None:
     # Answering 500: RingCentral counts a failed delivery. Count it too, if the database lets us.
     try:
-        subscription = events.find_subscription(subscription_id)
+        subscription = inbox.find_subscription(subscription_id)
         if subscription is not None:
             health.delivery_answered(subscription, refused=True)
     except Exception:
