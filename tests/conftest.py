@@ -86,6 +86,16 @@ def _close_connections_of_async_tests(request):
         SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _live_updates_not_paused():
+    """A test that made a push fail (Redis stopped on purpose) pauses pushes for a few seconds in
+    its process: the next test in that process starts unpaused."""
+    yield
+    from telephony.live import push
+
+    push._paused_until = 0.0
+
+
 @pytest.fixture
 def in_memory_channel_layer(settings):
     """For tests that read the channel layer directly from the test thread (a fake tab): the

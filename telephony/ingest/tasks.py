@@ -29,17 +29,20 @@ def reconcile_live_calls_task() -> int:
     return reconcile.reconcile_live_calls()
 
 
-def catch_up_on_start(*, delay_seconds: float = reconcile.SETTLE_SECONDS + 1) -> None:
+def catch_up_on_start(
+    *, delay_seconds: float = 1.0, settle_seconds: float = reconcile.SETTLE_SECONDS
+) -> None:
     """A web process just started: deliveries made while it was down failed, so RingCentral may
     have blacklisted the subscriptions (check them) and the live calls missed events (reconcile
     them). In the background: starting must not wait for RingCentral, nor fail when it is down.
-    It waits until every call that began before the start is old enough to be reconciled (a
-    call that rang just before a crash would otherwise wait for the next minute's run)."""
+    The live calls are reconciled once every call that began before the start is old enough to
+    be (a call that rang just before a crash would otherwise wait for the next minute's run)."""
 
     def run() -> None:
-        time.sleep(delay_seconds)
         try:
+            time.sleep(delay_seconds)
             check_subscriptions_task.delay()
+            time.sleep(settle_seconds)
             reconcile_live_calls_task.delay()
         except Exception:
             logger.warning("Could not catch up after start-up", exc_info=True)

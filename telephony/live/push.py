@@ -6,12 +6,14 @@ user, so they all see the same fragment), sent after the surrounding transaction
 never receives state the database does not have yet.
 """
 
+import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypedDict
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,18 @@ def send_html(*, user_id: int, html: str) -> None:
     transaction.on_commit(lambda: _group_send(user_group(user_id), message))
 
 
+def _send(layer: BaseChannelLayer, group: str, message: HtmlPush | SessionCheck) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a sync thread, as views, tasks and the ingest process run in
+        async_to_sync(layer.group_send)(group, message)
+        return
+    # Sync code running inside an event loop's own thread (a script or test under an async
+    # framework): AsyncToSync refuses to block that loop, so the send gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as sender:
+        sender.submit(async_to_sync(layer.group_send), group, message).result()
+
+
 # After a failed send, skip sending for a few seconds: each attempt against a Redis that is down
 # costs the redis client's retries (~0.6 s), and pushes run inside RingCentral's webhook request.
 PAUSE_AFTER_FAILURE_SECONDS = 5.0
@@ -57,7 +71,7 @@ def _group_send(group: str, message: HtmlPush | SessionCheck) -> None:
     if layer is None or time.monotonic() < _paused_until:
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        _send(layer, group, message)
     except Exception:
         # Channel layers are at-most-once and the page re-fetches its live state when its socket
         # reopens, so a lost push is repaired; losing the request that caused it would not be.
