@@ -172,9 +172,10 @@ class UserConsumer(AsyncWebsocketConsumer):
             await self._end_unless_signed_in()
 
     async def _check_periodically(self) -> None:
-        # The first check at a random point of the period: the tabs that reconnect together after
-        # a restart would otherwise check together, a burst of queries every period.
-        wait = random.uniform(0, settings.LIVE_SESSION_CHECK_SECONDS)  # noqa: S311  (not a secret)
+        # The first check between half a period and one and a half, at random: the tabs that
+        # reconnect together after a restart would otherwise check together, a burst of queries
+        # every period.
+        wait = settings.LIVE_SESSION_CHECK_SECONDS * random.uniform(0.5, 1.5)  # noqa: S311  (not a secret)
         with contextlib.suppress(asyncio.CancelledError):
             while not self.ended:
                 await asyncio.sleep(wait)
