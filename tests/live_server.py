@@ -38,6 +38,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 ASGI_APP = "arcadium.asgi:application"
 START_TIMEOUT_SECONDS = 30
@@ -147,13 +149,7 @@ def start_live_app(*, log_dir: Path, env: dict[str, str] | None = None, port: in
 
 
 def stop_live_app(app: LiveApp) -> None:
-    if app.process.poll() is None:
-        app.process.terminate()
-        try:
-            app.process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            app.process.kill()
-            app.process.wait(timeout=5)
+    stop_process(app.process, grace=3)
 
 
 def test_failed(request: pytest.FixtureRequest) -> bool:

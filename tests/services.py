@@ -7,6 +7,7 @@ because CI must run everything.
 import os
 import shutil
 import socket
+import subprocess
 from urllib.parse import urlparse
 
 import pytest
@@ -62,3 +63,15 @@ def require_chromium() -> str:
     path = chromium_path()
     require(path is not None, "no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
     return path
+
+
+def stop_process(process: subprocess.Popen, *, grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

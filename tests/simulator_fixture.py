@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 30
 DEMO_CLIENT_ID = "arcadium-demo-client"
@@ -99,12 +101,7 @@ class SimulatorProcess:
     def stop(self) -> None:
         if not self.running:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_process(self.process)
 
     def sdk_platform(
         self,

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.browser import CHROMIUM_ARGS, DEFAULT_TIMEOUT_MS
+from tests.services import stop_process
 
 
 def write_beeps(path: Path, *, hz: float = 1000.0, rate: int = 48000, seconds: float = 10.0) -> Path:
@@ -78,12 +79,7 @@ def chromium_with_tabs(playwright, executable: str, args: list[str], workdir: Pa
         finally:
             browser.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _devtools_port(profile: Path, timeout: float = 30.0) -> int:
