@@ -4,6 +4,7 @@ through `events.apply_events`; otherwise the ingest process applies it (`events.
 """
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 
@@ -62,14 +63,7 @@ def ingest_delivery(
     On PostgreSQL, finding the subscription and the conditional INSERT are one statement, in
     autocommit: one round trip and one COMMIT, flushed before the door answers.
     """
-    if not settings.INGEST_INLINE:
-        subscription, event = _find_and_store(envelope, notification, token)
-        outcome = Outcome.STORED
-    else:
-        with transaction.atomic():
-            subscription, event = _find_and_store(envelope, notification, token)
-            if event is not None and subscription is not None:
-                outcome = apply_events([event], subscriptions={subscription.pk: subscription})[event.pk]
+    subscription, event, outcome = _stored(lambda: _find_and_store(envelope, notification, token))
     if subscription is None or not token_matches(token, subscription.connector.verification_token):
         return subscription, None
     if event is None:
@@ -134,20 +128,27 @@ def ingest(envelope: Envelope | dict, *, subscription: Subscription) -> Outcome:
     if not isinstance(envelope, Envelope):
         envelope = read_envelope(envelope)
     notification = read_telephony(envelope) if envelope.is_telephony else None
-    if not settings.INGEST_INLINE:
-        # One statement in autocommit: one round trip and one COMMIT (its trigger wakes the
-        # ingest processes).
-        event = _store(envelope, notification, subscription)
-        outcome = Outcome.STORED
-    else:
-        with transaction.atomic():
-            event = _store(envelope, notification, subscription)
-            if event is not None:
-                outcome = apply_events([event], subscriptions={subscription.pk: subscription})[event.pk]
+    _, event, outcome = _stored(lambda: (subscription, _store(envelope, notification, subscription)))
     if event is None:
         return Outcome.DUPLICATE
     _touch(subscription)
     return outcome
+
+
+def _stored(
+    store: Callable[[], tuple[Subscription | None, CallEvent | None]],
+) -> tuple[Subscription | None, CallEvent | None, Outcome]:
+    """Run `store` (one statement in autocommit: one round trip and one COMMIT, whose trigger wakes
+    the ingest processes); with INGEST_INLINE, in one transaction with applying what it stored."""
+    if not settings.INGEST_INLINE:
+        subscription, event = store()
+        return subscription, event, Outcome.STORED
+    with transaction.atomic():
+        subscription, event = store()
+        if subscription is None or event is None:
+            return subscription, event, Outcome.STORED
+        applied = apply_events([event], subscriptions={subscription.pk: subscription})
+        return subscription, event, applied[event.pk]
 
 
 def _insert_sql() -> str:
