@@ -78,21 +78,31 @@ def columns(model: type[Model], alias: str = "") -> tuple[str, tuple[str, ...]]:
     return ", ".join(f'{prefix}"{f.column}"' for f in fields), tuple(f.attname for f in fields)
 
 
-def select(model: type[M], where: str, params: Sequence[Any], *, lock: str = "") -> list[M]:
+def select(
+    model: type[M], where: str, params: Sequence[Any], *, lock: str = "", fields: Sequence[str] = ()
+) -> list[M]:
     """Instances of `model` whose row matches `where` (SQL on the model's own columns, `%s`
     placeholders, ORDER BY and LIMIT allowed), locked with `lock` ("FOR UPDATE", "FOR UPDATE SKIP
-    LOCKED") where the database locks rows (SQLite locks the whole database on a write anyway)."""
-    return [
-        instance(model, columns(model)[1], row) for row in fetch_all(_select_sql(model, where, lock), params)
-    ]
+    LOCKED") where the database locks rows (SQLite locks the whole database on a write anyway).
+    `fields` (attnames): only those columns and the pk are read, the rest deferred as with only()."""
+    sql, names = _select_sql(model, where, lock, tuple(fields))
+    return [instance(model, names, row) for row in fetch_all(sql, params)]
 
 
 @cache
-def _select_sql(model: type[Model], where: str, lock: str) -> str:
-    # Identifiers come from model metadata and `where` from code; values are bound parameters.
-    selected, _ = columns(model)
+def _select_sql(
+    model: type[Model], where: str, lock: str, fields: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
+    if fields:
+        meta = model._meta
+        # In the model's column order: from_db fills the deferred ones in between.
+        chosen = [f for f in meta.concrete_fields if f is meta.pk or f.attname in fields]
+        selected, names = ", ".join(f'"{f.column}"' for f in chosen), tuple(f.attname for f in chosen)
+    else:
+        selected, names = columns(model)
     locking = f" {lock}" if lock and connection.features.has_select_for_update else ""
-    return f"SELECT {selected} FROM {model._meta.db_table} WHERE {where}{locking}"  # noqa: S608
+    # Identifiers come from model metadata and `where` from code; values are bound parameters.
+    return f"SELECT {selected} FROM {model._meta.db_table} WHERE {where}{locking}", names  # noqa: S608
 
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
@@ -161,11 +171,17 @@ def _update_sql(model: type[Model], columns: tuple[str, ...]) -> str:
 def instance(model: type[M], names: Sequence[str], values: Sequence[Any]) -> M:
     """A model instance from its columns in a raw row (`names`: attnames), through the converters
     the ORM would apply (SQLite's dates, JSON, encrypted fields, …)."""
-    converted = list(values)
+    return model.from_db(connection.alias, names, converted(model, names, values))
+
+
+def converted(model: type[Model], names: Sequence[str], values: Sequence[Any]) -> list[Any]:
+    """A raw row's values as the model's fields `names` (attnames) read them, without building
+    an instance (cheaper, for many rows)."""
+    found = list(values)
     for index, expression, converters in _converters(model, tuple(names)):
         for convert in converters:
-            converted[index] = convert(converted[index], expression, connection)
-    return model.from_db(connection.alias, names, converted)
+            found[index] = convert(found[index], expression, connection)
+    return found
 
 
 @cache

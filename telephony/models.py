@@ -345,6 +345,15 @@ class Call(models.Model):
                 condition=Q(direction="inbound", other_extension_id=""),
                 name="call_inbound_insights_idx",
             ),
+            # The heartbeat: each user's live calls whose wizard is open, every second for a
+            # slice of the sockets, without reading their whole call history.
+            models.Index(
+                fields=["resource"],
+                condition=Q(
+                    popped_up_at__isnull=False, state__in=["dialling", "ringing", "on_call", "on_hold"]
+                ),
+                name="call_live_popped_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -388,6 +397,9 @@ class CallEvent(models.Model):
     failed: `processed_at` empty with an `error` (retried by beat); applied: `processed_at` set.
     On PostgreSQL every insert also NOTIFYs the ingest processes (migration 0009).
     """
+
+    # Waiting, in SQL (the partial index callevent_waiting_idx serves it in id order).
+    WAITING_SQL = "processed_at IS NULL AND error = ''"
 
     uuid = models.CharField(max_length=64, unique=True)
     subscription_id = models.CharField(max_length=64, db_index=True)  # RingCentral's id, as sent

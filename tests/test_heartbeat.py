@@ -1,16 +1,23 @@
 """The heartbeat on the user's socket: the versions of what the tab shows, read from the database."""
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from telephony.connect.status import phone_status
+from crm.models import Resource
+from telephony.callbacks.live import queue_version, version_of
+from telephony.connect.status import HIDDEN, SWITCHED_OFF_BY_ADMIN, phone_status, phone_versions
 from telephony.live.consumers import HEARTBEAT_SLICES, Heartbeat, UserConsumer
-from telephony.models import Call
+from telephony.models import Call, CallEvent, Connector, Subscription
+from telephony.models_sync import CallLogSync
 from telephony.wizard.composer import call_version
+from tests.callbacks_factories import open_item
 from tests.factories import ResourceFactory
+from tests.telephony_factories import listening_resource
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_memory_channel_layer")]
 
@@ -102,3 +109,48 @@ async def test_sockets_are_beaten_a_slice_at_a_time_and_each_once_a_period():
 
     assert sorted(beaten) == sorted(s.user_id for s in sockets)  # every socket once a period
     assert max(per_slice) - min(per_slice) <= 1  # no slice carries the burst
+
+
+def test_icon_versions_read_for_many_users_at_once_are_each_users_own_icon(entity):
+    """The heartbeat reads the icons of a slice of users with a few prepared statements: each
+    version is the one that user's own icon has, whatever state it is in."""
+    green, _ = listening_resource(entity, extension_id="62000201")
+    blacklisted, subscription = listening_resource(entity, extension_id="62000202")
+    Subscription.objects.filter(pk=subscription.pk).update(status=Subscription.Status.BLACKLISTED)
+    stuck, subscription = listening_resource(entity, extension_id="62000203")
+    CallEvent.objects.create(
+        uuid="stuck-1", subscription_id="x", source=subscription, payload={}, received_at=timezone.now()
+    )
+    CallEvent.objects.filter(uuid="stuck-1").update(received_at=timezone.now() - timedelta(minutes=5))
+    paused = ResourceFactory(entity=entity, ringcentral_enabled=False)
+    CallLogSync.objects.update_or_create(
+        connector=Connector.objects.get(entity=entity), defaults={"paused_resource_ids": [paused.pk]}
+    )
+    hidden = ResourceFactory(entity=entity)
+    resources = [green, blacklisted, stuck, paused, hidden]
+
+    versions = phone_versions([r.user_id for r in resources])
+
+    icons = [phone_status(Resource.objects.get(pk=r.pk)) for r in resources]
+    assert [versions[r.user_id]["phone"] for r in resources] == [icon.version for icon in icons]
+    assert [icon.listening for icon in icons] == [True, False, False, False, False]
+    assert "blacklisted" in icons[1].reason and "not reaching you" in icons[2].reason
+    assert icons[3] == SWITCHED_OFF_BY_ADMIN and icons[4] == HIDDEN
+
+
+def test_queue_versions_read_for_many_companies_at_once_follow_open_items_and_changes(entity, other_entity):
+    alice = ResourceFactory(entity=entity)
+    bob = ResourceFactory(entity=other_entity)
+    before = queue_version([alice.user_id, bob.user_id])
+    assert before == {alice.user_id: {"callbacks": "0-"}, bob.user_id: {"callbacks": "0-"}}
+
+    open_item(entity)
+
+    after = queue_version([alice.user_id, bob.user_id])
+    assert after[alice.user_id]["callbacks"].startswith("1-") and after[bob.user_id] == before[bob.user_id]
+    assert after[alice.user_id]["callbacks"] == version_of(entity.pk)
+
+
+def test_the_live_calls_index_covers_exactly_the_live_states():
+    index = next(i for i in Call._meta.indexes if i.name == "call_live_popped_idx")
+    assert dict(index.condition.children)["state__in"] == [str(state) for state in Call.LIVE_STATES]

@@ -66,6 +66,33 @@ def test_select_builds_instances_with_the_orms_converters(entity):
     assert prepared.select(Call, "id = %s", [call.pk + 1000]) == []
 
 
+def test_select_of_some_fields_reads_only_those_and_defers_the_rest(entity):
+    resource, _ = listening_resource(entity)
+    call = new_call(resource)
+    prepared.insert(call)
+
+    (found,) = prepared.select(Call, "id = %s", [call.pk], fields=("party_sequences", "started_at"))
+
+    assert found.get_deferred_fields() >= {"from_number", "telephony_session_id", "state"}
+    assert found.pk == call.pk
+    assert found.party_sequences == {"p-2": {"seq": 3, "code": "setup"}}
+    assert found.started_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert found.from_number == "+12125550100"  # a deferred field still loads when asked for
+
+
+def test_converted_reads_raw_values_as_the_fields_do(entity):
+    resource, _ = listening_resource(entity)
+    call = new_call(resource)
+    prepared.insert(call)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT party_sequences, started_at FROM telephony_call WHERE id = %s", [call.pk])
+        raw = cursor.fetchone()
+
+    values = prepared.converted(Call, ("party_sequences", "started_at"), raw)
+
+    assert values == [{"p-2": {"seq": 3, "code": "setup"}}, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)]
+
+
 def test_update_writes_only_the_named_fields_and_stamps_auto_now(entity):
     resource, _ = listening_resource(entity)
     call = new_call(resource)

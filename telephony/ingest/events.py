@@ -69,8 +69,8 @@ class Outcome(StrEnum):
 # -- the ingest step: claim, apply ------------------------------------------------------------
 
 
-# Stored and not applied yet (the inbox's partial index on waiting events serves it in id order).
-WAITING = "processed_at IS NULL AND error = ''"
+# Stored and not applied yet.
+WAITING = CallEvent.WAITING_SQL
 
 
 def apply_waiting(*, limit: int = 100) -> int:

@@ -9,12 +9,14 @@ a choice (`#main`), the reverse-lookup region (`telephony/_lookup.html`) and the
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
+from arcadium import prepared
 from crm.create_from_caller import panel_context
 from crm.models import Resource
 from crm.numbers import display, home_region
@@ -74,17 +76,35 @@ def _version(values: Sequence[Any]) -> str:
 
 def live_call_versions(user_ids: list[int]) -> dict[int, dict[str, str]]:
     """Heartbeat provider: "pk:version" of every live call whose wizard each user's tabs show
-    (only the columns the version reads: this runs every few seconds for every open socket)."""
-    rows = (
-        Call.objects.live()
-        .filter(resource__user_id__in=user_ids, popped_up_at__isnull=False)
-        .order_by("pk")
-        .values_list("pk", "resource__user_id", *VERSIONED)
-    )
+    (one prepared statement reading only the columns the version reads: this runs every second
+    for a fifth of a web process's sockets)."""
+    of_users, users = prepared.any_of("r.user_id", user_ids)
     shown: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
-    for pk, owner_id, *facts in rows:
-        shown[owner_id].append(f"{pk}:{_version(facts)}")
+    for pk, owner_id, *values in prepared.fetch_all(_live_versions_sql(of_users), users):
+        read = dict(
+            zip(_VERSIONED_ATTNAMES, prepared.converted(Call, _VERSIONED_ATTNAMES, values), strict=True)
+        )
+        shown[owner_id].append(f"{pk}:{_version([read[name] for name in VERSIONED])}")
     return {user_id: {"calls": " ".join(versions)} for user_id, versions in shown.items()}
+
+
+# The VERSIONED columns, read raw (converted as the fields read them: SQLite's dates are text).
+_VERSIONED_FIELDS = [f for f in Call._meta.concrete_fields if {f.name, f.attname} & set(VERSIONED)]
+_VERSIONED_ATTNAMES = tuple(f.attname for f in _VERSIONED_FIELDS)
+
+
+@cache
+def _live_versions_sql(of_users: str) -> str:
+    columns = ", ".join(f'c."{f.column}"' for f in _VERSIONED_FIELDS)
+    # The live states written out, as in the partial index call_live_popped_idx (a bound array
+    # would keep a prepared statement's generic plan from using it).
+    live = ", ".join(f"'{state}'" for state in Call.LIVE_STATES)
+    # Identifiers come from model metadata and the states from code; values are bound parameters.
+    return (
+        f"SELECT c.id, r.user_id, {columns} FROM {Call._meta.db_table} c "  # noqa: S608
+        f"JOIN {Resource._meta.db_table} r ON r.id = c.resource_id "
+        f"WHERE {of_users} AND c.popped_up_at IS NOT NULL AND c.state IN ({live}) ORDER BY c.id"
+    )
 
 
 def _listening(resource: Resource | None) -> bool:
