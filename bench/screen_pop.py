@@ -16,6 +16,10 @@ Configurations, each on fresh servers, in one run:
 - baseline: the naive path, one daphne that applies, matches, renders and pushes inside the
   webhook request (INGEST_INLINE), with the classic `channels_redis.core.RedisChannelLayer` and a
   new database connection per request (Django's default).
+Before each configuration the tables a run churns are vacuumed (as autovacuum would; it may be
+off), and before each phase the calls of the phases before are ended (real calls end within
+minutes: a user has a call or two live). Each popup's time is split into stages by the rows' own
+stamps: the door's `received_at`, the claim's `processed_at`, the popup's `popped_up_at`.
 Ours climbs a ladder of rates (20/s, 50/s, 100/s, …) until a rate misses p99 ≤ 250 ms with 0
 lost (20/s and 100/s always run: they carry the targets); the baseline runs 20/s and 100/s. The
 figures include the servers' CPU time per call (web + ingest processes), which the load of other
@@ -480,6 +484,7 @@ class Sent:
     kind: str
     caller: str
     sent_at: float = 0.0
+    sent_wall: float = 0.0  # the same moment on the wall clock the servers stamp rows with
     responded_at: float = 0.0
     status: int = 0
     failure: str = ""  # why the client got no answer (status -1)
@@ -509,7 +514,7 @@ async def connect_sockets(port: int, listeners: list[Listener], received: list) 
 
         async def read():
             async for message in ws:
-                received.append((time.perf_counter(), index, message))
+                received.append((time.perf_counter(), index, message, time.time()))
 
         asyncio.create_task(read())
         return ws
@@ -531,6 +536,7 @@ async def run_phase(pool: HttpPool, phase: Phase, received: list) -> None:
     async def send(call: Sent, body: bytes) -> None:
         def sent():
             call.sent_at = time.perf_counter()
+            call.sent_wall = time.time()
 
         try:
             call.status = await pool.post("/telephony/webhook/", body, headers, sent)
@@ -577,6 +583,7 @@ async def drive(stack: Stack, listeners: list[Listener], phases: list[Phase], pr
         for phase in phases:
             if missed and phase.rate not in (LOW, HIGH):
                 continue
+            await asyncio.to_thread(end_live_calls, listeners)
             first = len(received)
             print(f"  {phase.label}: {len(phase.calls)} calls at {phase.rate:g}/s", flush=True)
             spies = []
@@ -602,6 +609,20 @@ async def drive(stack: Stack, listeners: list[Listener], phases: list[Phase], pr
     return len(sockets), figures
 
 
+def end_live_calls(listeners: list[Listener]) -> None:
+    """The calls of the phases before are over: real calls end within minutes, so a user has a
+    call or two live, not hundreds (the heartbeat reads the version of every live call)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from telephony.models import Call
+
+    Call.objects.filter(
+        resource__user_id__in=[li.user_id for li in listeners], state__in=Call.LIVE_STATES
+    ).update(state=Call.State.ENDED, ended_at=timezone.now())
+    connection.close()  # no connection held open beside the servers
+
+
 def report(label: str, f: "PhaseFigures") -> None:
     p50 = median(f.latencies_ms) if f.latencies_ms else float("nan")
     p99 = percentile(f.latencies_ms, 99) if f.latencies_ms else float("nan")
@@ -611,6 +632,15 @@ def report(label: str, f: "PhaseFigures") -> None:
         f"(web {f.web_cpu_ms_per_call:.1f})",
         flush=True,
     )
+    if f.stages:
+        print(
+            "      stages (p50 of all · mean of the slowest 1 %): "
+            + ", ".join(
+                f"{name} {median(every):.1f} · {sum(slowest) / len(slowest):.1f} ms"
+                for name, (every, slowest) in f.stages.items()
+            ),
+            flush=True,
+        )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -659,6 +689,8 @@ class PhaseFigures:
     late_ms: float
     cpu_ms_per_call: float
     web_cpu_ms_per_call: float
+    # stage name -> (ms of every popped call, ms of the slowest 1 %), from the rows' stamps
+    stages: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
 
     @property
     def within_ceiling(self) -> bool:
@@ -674,9 +706,9 @@ def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFig
         "pk", "telephony_session_id", "resource__user_id"
     )
     by_pk = {pk: (by_session[tsid], user_id) for pk, tsid, user_id in rows}
-    first_seen: dict[int, float] = {}
+    first_seen: dict[int, tuple[float, float]] = {}
     wrong = 0
-    for at, socket_index, text in messages:
+    for at, socket_index, text, wall in messages:
         found = CALL_ID.search(text)
         if not found or int(found.group(1)) not in by_pk:
             continue
@@ -685,19 +717,18 @@ def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFig
         if listeners[socket_index].user_id != user_id or call.listener.user_id != user_id:
             wrong += 1
             continue
-        first_seen.setdefault(pk, at)
-    latencies = []
-    seen_sessions = set()
-    for pk, at in first_seen.items():
+        first_seen.setdefault(pk, (at, wall))
+    latencies, popped = [], {}
+    for pk, (at, wall) in first_seen.items():
         call = by_pk[pk][0]
         if at - call.sent_at <= POP_TIMEOUT:
             latencies.append((at - call.sent_at) * 1000)
-            seen_sessions.add(call.session)
+            popped[pk] = (call, wall)
     responses = [(c.responded_at - c.sent_at) * 1000 for c in phase.calls if c.status == 200]
     return PhaseFigures(
         latencies_ms=latencies,
         response_ms=responses,
-        lost=len(phase.calls) - len(seen_sessions),
+        lost=len(phase.calls) - len(popped),
         wrong_user=wrong,
         errors=sum(c.status != 200 for c in phase.calls),
         statuses=dict(Counter(c.status if c.status != -1 else c.failure for c in phase.calls)),
@@ -705,7 +736,38 @@ def analyse(phase: Phase, messages: list, listeners: list[Listener]) -> PhaseFig
         late_ms=max(phase.late_start_ms, default=0.0),
         cpu_ms_per_call=1000 * phase.server_cpu / len(phase.calls),
         web_cpu_ms_per_call=1000 * phase.web_cpu / len(phase.calls),
+        stages=stages(popped),
     )
+
+
+STAGES = ("client → door", "door → claimed", "claimed → popped", "popped → on socket")
+
+
+def stages(popped: dict[int, tuple[Sent, float]]) -> dict[str, tuple[list[float], list[float]]]:
+    """Where each popup's time went, from the wall-clock stamps the servers write (all processes
+    share this machine's clock): the door's `received_at`, the claim's `processed_at`, the
+    popup's `popped_up_at` (rendering and the push come after it)."""
+    from telephony.models import Call, CallEvent
+
+    stamps = {
+        session: (at_door, claimed)
+        for session, at_door, claimed in CallEvent.objects.filter(
+            telephony_session_id__in=[c.session for c, _ in popped.values()]
+        ).values_list("telephony_session_id", "received_at", "processed_at")
+    }
+    shown = dict(Call.objects.filter(pk__in=list(popped)).values_list("pk", "popped_up_at"))
+    per_call = []
+    for pk, (call, wall) in popped.items():
+        (at_door, claimed), at_popup = stamps.get(call.session, (None, None)), shown.get(pk)
+        if not (at_door and claimed and at_popup):
+            continue
+        marks = (call.sent_wall, at_door.timestamp(), claimed.timestamp(), at_popup.timestamp(), wall)
+        per_call.append([1000 * (b - a) for a, b in zip(marks, marks[1:], strict=False)])
+    if not per_call:
+        return {}
+    per_call.sort(key=sum)
+    slowest = per_call[-max(1, len(per_call) // 100) :]
+    return {name: ([c[i] for c in per_call], [c[i] for c in slowest]) for i, name in enumerate(STAGES)}
 
 
 def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None) -> dict[str, PhaseFigures]:
@@ -720,6 +782,7 @@ def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None)
     )
     Call.objects.filter(entity_id=entity_id).delete()
     CallEvent.objects.filter(subscription_id__startswith=SUBSCRIPTION_PREFIX).delete()
+    vacuum()
     # The baseline drowns at 100/s and drains slowly: half as long keeps the whole run to minutes.
     seconds = PHASE_SECONDS if setup.targets else PHASE_SECONDS / 2
     phases = [Phase("warm-up", 20, make_calls("warm", WARMUP_CALLS, listeners, numbers[::-1], run_id))]
@@ -749,6 +812,28 @@ def run_server(setup: ServerSetup, listeners, numbers, profile_dir: Path | None)
     if connected != len(listeners):
         raise RuntimeError(f"only {connected} of {len(listeners)} websockets connected")
     return figures
+
+
+# What every run rewrites or deletes: tens of thousands of dead rows per run.
+CHURNED_TABLES = (
+    "telephony_call",
+    "telephony_callevent",
+    "telephony_subscription",
+    "telephony_ringcentraltoken",
+    "telephony_connector",
+    "crm_resource",
+    "django_session",
+)
+
+
+def vacuum() -> None:
+    """As autovacuum would between runs (it may be off, as on this machine's PostgreSQL): the
+    dead rows of earlier runs would otherwise slow every lookup of this one."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in CHURNED_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def connection_close() -> None:
