@@ -17,7 +17,6 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, close_old_connections, connection
 
 from telephony.ingest import events
-from telephony.live import push
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +67,8 @@ async def _run(batch_size: int, idle_seconds: float, stop: threading.Event) -> N
     # The loop runs in one worker thread under this event loop, as a web process runs its views:
     # the pushes the batches make after commit are sent on this loop (it has nothing else to do),
     # over one Redis connection kept for the life of the process (a sync caller alone would open
-    # one per push), while the worker goes on to the next batch. Waking and claiming stay in
-    # that thread: no hop between them.
-    async with push.sent_from_this_loop():
-        await sync_to_async(_work, thread_sensitive=True)(batch_size, idle_seconds, stop)
+    # one per push). Waking and claiming stay in that thread: no hop between them.
+    await sync_to_async(_work, thread_sensitive=True)(batch_size, idle_seconds, stop)
 
 
 def _work(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:

@@ -7,11 +7,8 @@ never receives state the database does not have yet.
 """
 
 import asyncio
-import contextlib
 import logging
-import threading
 import time
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypedDict
 
@@ -69,76 +66,19 @@ _paused_until = 0.0
 
 
 def _group_send(group: str, message: HtmlPush | SessionCheck) -> None:
+    global _paused_until
     layer = get_channel_layer()
     if layer is None or time.monotonic() < _paused_until:
-        return
-    outbox = _outbox
-    if outbox is not None and not outbox.on_its_thread():
-        outbox.put(layer, group, message)
         return
     try:
         _send(layer, group, message)
     except Exception:
-        _pause(group)
-
-
-def _pause(group: str) -> None:
-    global _paused_until
-    # Channel layers are at-most-once and the page re-fetches its live state when its socket
-    # reopens, so a lost push is repaired; losing the request that caused it would not be.
-    _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
-    logger.warning(
-        "Live updates paused for %ss: could not send to %s; tabs catch up when their socket reopens",
-        PAUSE_AFTER_FAILURE_SECONDS,
-        group,
-        exc_info=True,
-    )
-
-
-class _Outbox:
-    """Pushes handed from other threads to one event loop, sent there by one task in the order
-    they were made (a user's pop-up before the status that follows it)."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.thread = threading.get_ident()
-        self.waiting: asyncio.Queue = asyncio.Queue()
-        self.task = asyncio.ensure_future(self._send_all())
-
-    def on_its_thread(self) -> bool:
-        return threading.get_ident() == self.thread
-
-    def put(self, layer: BaseChannelLayer, group: str, message: HtmlPush | SessionCheck) -> None:
-        self.loop.call_soon_threadsafe(self.waiting.put_nowait, (layer, group, message))
-
-    async def _send_all(self) -> None:
-        while True:
-            layer, group, message = await self.waiting.get()
-            if time.monotonic() >= _paused_until:
-                try:
-                    await layer.group_send(group, message)
-                except Exception:
-                    _pause(group)
-            self.waiting.task_done()
-
-    async def close(self) -> None:
-        await self.waiting.join()
-        self.task.cancel()
-
-
-_outbox: _Outbox | None = None
-
-
-@contextlib.asynccontextmanager
-async def sent_from_this_loop() -> AsyncIterator[None]:
-    """While inside, pushes that sync code in other threads makes are handed to this event loop
-    and sent by it, in order, without that code waiting for each send (the ingest process: its
-    worker thread goes on to the next batch while the pushes of the last one go out). On the
-    way out, everything handed over is sent first."""
-    global _outbox
-    outbox = _outbox = _Outbox()
-    try:
-        yield
-    finally:
-        _outbox = None
-        await outbox.close()
+        # Channel layers are at-most-once and the page re-fetches its live state when its socket
+        # reopens, so a lost push is repaired; losing the request that caused it would not be.
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        logger.warning(
+            "Live updates paused for %ss: could not send to %s; tabs catch up when their socket reopens",
+            PAUSE_AFTER_FAILURE_SECONDS,
+            group,
+            exc_info=True,
+        )
