@@ -5,10 +5,17 @@ every `idle_seconds` covers a missed notification, and is all there is on SQLite
 waiting events in batches until none wait: one event per batch when calls are few, up to
 `batch_size` (one COMMIT for all of them) under load. Any number of ingest
 processes may run on any hosts: FOR UPDATE SKIP LOCKED gives each event to exactly one.
+
+Only one of them, the one holding an advisory lock, listens to the inbox: were they all woken
+by every event, all but one would claim nothing, on the same CPUs as the one that claims. When
+a batch finds more than one event waiting (a backlog is forming), it wakes the others on a
+second channel; they claim until nothing waits, then wait again. The others poll every
+`idle_seconds` too, and take the lock (and the listening) within one poll of its holder's end.
 """
 
 import asyncio
 import logging
+import os
 import threading
 import time
 
@@ -21,34 +28,64 @@ from telephony.ingest import events
 logger = logging.getLogger(__name__)
 
 CHANNEL = "arcadium_ingest"  # the channel migration 0011's trigger notifies
+HELP_CHANNEL = "arcadium_ingest_help"  # the listening process asks the others to help
+LISTENER_LOCK = 0x41524349  # pg_try_advisory_lock key: the process that listens to the inbox
 
 
 class Wakeup:
-    """A connection of its own that LISTENs for the inbox's notifications (PostgreSQL only)."""
+    """A connection of its own that waits for work (PostgreSQL only): the inbox's notifications
+    while this process holds the listener lock, a call for help otherwise."""
 
     def __init__(self) -> None:
         self.listening: psycopg.Connection | None = None
+        self.listens_to_inbox = False
 
-    def wait(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> bool:
+        """Until there may be work, or `seconds`; True when told there is."""
         if connection.vendor != "postgresql":
             time.sleep(seconds)
-            return
+            return False
         try:
             if self.listening is None or self.listening.closed:
-                self.listening = psycopg.connect(**_listen_params(), autocommit=True)
-                self.listening.execute(f"LISTEN {CHANNEL}")
-                return  # rows may have come in before we listened: look at once
-            for _ in self.listening.notifies(timeout=seconds, stop_after=1):
-                pass
+                self.listening = psycopg.connect(
+                    **_listen_params(), autocommit=True, application_name=f"arcadium-ingest-{os.getpid()}"
+                )
+                self.listens_to_inbox = False
+                self.listening.execute(f"LISTEN {HELP_CHANNEL}")
+                self._take_the_inbox()
+                return True  # rows may have come in before we listened: look at once
+            if not self.listens_to_inbox and self._take_the_inbox():
+                return True  # the listener is gone: what it left waiting is ours now
+            return any(True for _ in self.listening.notifies(timeout=seconds, stop_after=1))
         except psycopg.Error:
             logger.warning("Lost the inbox notifications; polling until they are back", exc_info=True)
             self.close()
             time.sleep(seconds)
+            return False
+
+    def _take_the_inbox(self) -> bool:
+        """Become the process that listens to the inbox, if none is (the lock lives as long as
+        this connection)."""
+        assert self.listening is not None
+        (taken,) = self.listening.execute("SELECT pg_try_advisory_lock(%s)", [LISTENER_LOCK]).fetchone()
+        if taken:
+            self.listening.execute(f"UNLISTEN {HELP_CHANNEL}; LISTEN {CHANNEL}")
+            self.listens_to_inbox = True
+        return taken
+
+    def ask_for_help(self) -> None:
+        """Wake the other ingest processes: events are waiting faster than this one applies them."""
+        if self.listens_to_inbox and self.listening is not None and not self.listening.closed:
+            try:
+                self.listening.execute(f"NOTIFY {HELP_CHANNEL}")
+            except psycopg.Error:
+                self.close()
 
     def close(self) -> None:
         if self.listening is not None:
             self.listening.close()
             self.listening = None
+            self.listens_to_inbox = False
 
 
 def _listen_params() -> dict:
@@ -75,8 +112,11 @@ def _work(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
     wakeup = Wakeup()
     try:
         while not stop.is_set():
-            if _step(batch_size) == 0:
+            claimed = _step(batch_size)
+            if claimed == 0:
                 wakeup.wait(idle_seconds)
+            elif claimed > 1:  # more came in while the last batch was applied
+                wakeup.ask_for_help()
     finally:
         _close(wakeup)
 
