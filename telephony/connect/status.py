@@ -84,6 +84,7 @@ class _Facts:
             tokens={
                 t.resource_id: t
                 for t in prepared.select(RingCentralToken, *of_resources, fields=("resource_id", "is_valid"))
+                if t.resource_id is not None  # the company's own token has no resource
             },
             subscriptions=subscriptions,
             waiting_since=_waiting_since([s.pk for s in subscriptions.values()]),
@@ -99,7 +100,7 @@ def _waiting_since(subscription_ids: list[int]) -> dict[int, datetime]:
     rows = (
         prepared.instance(CallEvent, names, row) for row in prepared.fetch_all(_waiting_sql(where), params)
     )
-    return {event.source_id: event.received_at for event in rows}
+    return {event.source_id: event.received_at for event in rows if event.source_id is not None}
 
 
 def _paused(entity_ids: list[int]) -> dict[int, set[int]]:

@@ -67,7 +67,8 @@ class Wakeup:
         """Become the process that listens to the inbox, if none is (the lock lives as long as
         this connection)."""
         assert self.listening is not None
-        (taken,) = self.listening.execute("SELECT pg_try_advisory_lock(%s)", [LISTENER_LOCK]).fetchone()
+        row = self.listening.execute("SELECT pg_try_advisory_lock(%s)", [LISTENER_LOCK]).fetchone()
+        taken = bool(row and row[0])
         if taken:
             self.listening.execute(f"UNLISTEN {HELP_CHANNEL}; LISTEN {CHANNEL}")
             self.listens_to_inbox = True
