@@ -31,7 +31,7 @@ from telephony.connect.status import phone_status
 from telephony.ingest import events, inbox, listener
 from telephony.models import Call, CallEvent
 from tests.live_server import ROOT, _die_with_parent, server_env
-from tests.services import require_postgres, require_redis
+from tests.services import require_postgres, require_redis, stop_process
 from tests.telephony_factories import listening_resource, party_event
 from tests.waiting import wait_for
 
@@ -72,10 +72,13 @@ def ingest_processes(scaled_env, tmp_path, request):
         return process
 
     yield start
+    # All are told to stop first, then waited for: a process still running (a slow exit under a
+    # loaded CI machine was seen once) would go on applying the next tests' events.
     for process in started:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-            process.wait(timeout=10)
+    for process in started:
+        stop_process(process, grace=30)
     for log in sorted(Path(tmp_path).glob("ingest-*.log")):
         print(f"---- {log.name} ----\n{log.read_text(errors='replace')[-5000:]}")
 
