@@ -641,12 +641,14 @@ def report(label: str, f: "PhaseFigures") -> None:
     if f.stages:
         print(
             "      stages (p50 of all · mean of the slowest 1 %): "
-            + ", ".join(
-                f"{name} {median(every):.1f} · {sum(slowest) / len(slowest):.1f} ms"
-                for name, (every, slowest) in f.stages.items()
-            ),
+            + ", ".join(f"{name} {p50:.1f} · {slow:.1f} ms" for name, p50, slow in stage_figures(f.stages)),
             flush=True,
         )
+
+
+def stage_figures(stages: dict[str, tuple[list[float], list[float]]]) -> list[tuple[str, float, float]]:
+    """(stage, its p50 over every popup, its mean over the slowest 1 %) for each stage."""
+    return [(name, median(every), sum(slowest) / len(slowest)) for name, (every, slowest) in stages.items()]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -861,23 +863,22 @@ def results_for(setup: ServerSetup, figures: dict[str, PhaseFigures]) -> list[Re
     low, high = f"{LOW}/s", f"{HIGH}/s"
     results = []
 
-    def stat(name, samples, pct, target, unit="ms", stages=None):
+    def stat(name, samples, pct, target, unit="ms", split=None):
         if samples:
             value, note = (median(samples) if pct == 50 else percentile(samples, pct)), ""
-            if stages:  # where the time went: p50 of each stage, or the slowest 1 %'s mean
+            if split:  # where the time went: p50 of each stage, or the slowest 1 %'s mean
                 note = ", ".join(
-                    f"{stage} {median(every) if pct == 50 else sum(slowest) / len(slowest):.1f}"
-                    for stage, (every, slowest) in stages.items()
+                    f"{stage} {p50 if pct == 50 else slow:.1f}" for stage, p50, slow in stage_figures(split)
                 ) + (" ms (p50 of each stage)" if pct == 50 else " ms (the slowest 1 %, mean of each stage)")
         else:  # nothing arrived: report the timeout as a lower bound
             value, note = POP_TIMEOUT * 1000, f"none arrived within {POP_TIMEOUT:g} s"
         results.append(Result(f"{label} {name}", value, unit, target if targets else None, note=note))
 
     lo, hi = figures[low], figures[high]
-    stat(f"{low} pop p50", lo.latencies_ms, 50, 10, stages=lo.stages)
-    stat(f"{low} pop p99", lo.latencies_ms, 99, 30, stages=lo.stages)
-    stat(f"{high} pop p50", hi.latencies_ms, 50, None, stages=hi.stages)
-    stat(f"{high} pop p99", hi.latencies_ms, 99, 100, stages=hi.stages)
+    stat(f"{low} pop p50", lo.latencies_ms, 50, 10, split=lo.stages)
+    stat(f"{low} pop p99", lo.latencies_ms, 99, 30, split=lo.stages)
+    stat(f"{high} pop p50", hi.latencies_ms, 50, None, split=hi.stages)
+    stat(f"{high} pop p99", hi.latencies_ms, 99, 100, split=hi.stages)
     note = f"no fragment within {POP_TIMEOUT:g} s"
     results.append(Result(f"{label} {low} lost popups", lo.lost, "calls", None, note=f"of {lo.sent}; {note}"))
     results.append(

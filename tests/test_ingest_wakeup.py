@@ -44,7 +44,7 @@ def test_only_the_listening_process_is_woken_by_a_stored_event(entity, settings,
     assert second.wait(0.3) is False  # not woken: it would only have claimed nothing
 
 
-def test_a_backlog_wakes_the_others(entity, wakeups):
+def test_a_backlog_wakes_the_others(wakeups):
     first, second = wakeups(), wakeups()
 
     first.ask_for_help()

@@ -43,7 +43,7 @@ def versions_of(entity_ids: list[int]) -> dict[int, str]:
     for entity_id, open_items, changed in prepared.fetch_all(
         _versions_sql(where), [str(CallbackItem.Status.OPEN), *params]
     ):
-        last = prepared.instance(CallbackItem, ("updated_at",), [changed]).updated_at  # SQLite's are text
+        (last,) = prepared.converted(CallbackItem, ("updated_at",), [changed])  # SQLite's dates are text
         versions[entity_id] = f"{open_items}-{last.timestamp():.6f}"
     return versions
 

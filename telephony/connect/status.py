@@ -96,21 +96,19 @@ def _waiting_since(subscription_ids: list[int]) -> dict[int, datetime]:
     """The oldest waiting inbox event of each subscription (the inbox's waiting rows have their
     own small index, callevent_waiting_idx)."""
     where, params = prepared.any_of("source_id", subscription_ids)
-    names = ("source_id", "received_at")  # read through the model's converters (SQLite's dates)
-    rows = (
-        prepared.instance(CallEvent, names, row) for row in prepared.fetch_all(_waiting_sql(where), params)
-    )
-    return {event.source_id: event.received_at for event in rows if event.source_id is not None}
+    return {
+        source_id: prepared.converted(CallEvent, ("received_at",), [oldest])[0]  # SQLite's dates are text
+        for source_id, oldest in prepared.fetch_all(_waiting_sql(where), params)
+    }
 
 
 def _paused(entity_ids: list[int]) -> dict[int, set[int]]:
     """The resources an administrator switched off, by company."""
     where, params = prepared.any_of("c.entity_id", entity_ids)
-    found = {}
-    for entity_id, *row in prepared.fetch_all(_paused_sql(where), params):
-        sync = prepared.instance(CallLogSync, ("id", "paused_resource_ids"), row)
-        found[entity_id] = set(sync.paused_resource_ids or ())
-    return found
+    return {
+        entity_id: set(prepared.converted(CallLogSync, ("paused_resource_ids",), [ids])[0] or ())
+        for entity_id, ids in prepared.fetch_all(_paused_sql(where), params)
+    }
 
 
 # What the icon reads of a subscription and a connector (the connector's secret says whether it
@@ -141,7 +139,7 @@ def _paused_sql(where: str) -> str:
     sync, connector = CallLogSync._meta.db_table, Connector._meta.db_table
     # Identifiers come from model metadata and `where` from code; values are bound parameters.
     return (
-        f"SELECT c.entity_id, s.id, s.paused_resource_ids FROM {sync} s "  # noqa: S608
+        f"SELECT c.entity_id, s.paused_resource_ids FROM {sync} s "  # noqa: S608
         f"JOIN {connector} c ON c.id = s.connector_id WHERE {where}"
     )
 

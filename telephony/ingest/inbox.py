@@ -20,6 +20,7 @@ from telephony.models import CallEvent, Connector, Subscription
 LAST_EVENT_PRECISION = timedelta(minutes=1)
 
 
+@cache
 def _subscription_query() -> tuple[str, list[str]]:
     concrete = Subscription._meta.concrete_fields
     fields = [f.attname for f in concrete]

@@ -77,8 +77,7 @@ def answer_delivery(headers: Mapping[str, str], body: bytes) -> Answer:
         _count_refusal(subscription_id)
         raise
     if subscription is None:
-        logger.info("Ignored a notification for unknown subscription %s", subscription_id)
-        return Answer(200, {"status": "ignored"})
+        return _ignored(subscription_id)
     if outcome is None:
         return _refused(subscription)
     health.delivery_answered(subscription, refused=False)
@@ -87,6 +86,11 @@ def answer_delivery(headers: Mapping[str, str], body: bytes) -> Answer:
         # "stale" is our party's event that told nothing new (late or repeated).
         logger.info("RingCentral event %s of subscription %s: %s", envelope.uuid, subscription_id, outcome)
     return Answer(200, {"status": outcome.value})
+
+
+def _ignored(subscription_id: str) -> Answer:
+    logger.info("Ignored a notification for unknown subscription %s", subscription_id)
+    return Answer(200, {"status": "ignored"})
 
 
 def _refused(subscription: Subscription) -> Answer:
@@ -103,8 +107,7 @@ def _malformed(envelope: Envelope, token: str, exc: MalformedNotification) -> An
     unknown subscription, refused with a wrong token) before it is called malformed."""
     subscription = inbox.find_subscription(envelope.subscription_id)
     if subscription is None:
-        logger.info("Ignored a notification for unknown subscription %s", envelope.subscription_id)
-        return Answer(200, {"status": "ignored"})
+        return _ignored(envelope.subscription_id)
     if not inbox.token_matches(token, subscription.connector.verification_token):
         return _refused(subscription)
     logger.warning("Rejected a malformed RingCentral notification: %s", exc)

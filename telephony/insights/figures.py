@@ -135,8 +135,9 @@ def weekly(
         )
     )
     for day, sessions, logged in days.values_list("day", "sessions", "logged"):
-        if _week_of(day) in answered:  # a clock ahead of ours can date a call next week
-            answered[_week_of(day)] += sessions + logged
+        week = _week_of(day)
+        if week in answered:  # a clock ahead of ours can date a call next week
+            answered[week] += sessions + logged
     missed = (
         missed_attempts(entity, since, customer)
         .annotate(day=TruncDate("at", tzinfo=zone))

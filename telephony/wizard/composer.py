@@ -81,21 +81,15 @@ def live_call_versions(user_ids: list[int]) -> dict[int, dict[str, str]]:
     of_users, users = prepared.any_of("r.user_id", user_ids)
     shown: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
     for pk, owner_id, *values in prepared.fetch_all(_live_versions_sql(of_users), users):
-        read = dict(
-            zip(_VERSIONED_ATTNAMES, prepared.converted(Call, _VERSIONED_ATTNAMES, values), strict=True)
-        )
-        shown[owner_id].append(f"{pk}:{_version([read[name] for name in VERSIONED])}")
+        # Converted as the fields read them (SQLite's dates are text).
+        shown[owner_id].append(f"{pk}:{_version(prepared.converted(Call, VERSIONED, values))}")
     return {user_id: {"calls": " ".join(versions)} for user_id, versions in shown.items()}
-
-
-# The VERSIONED columns, read raw (converted as the fields read them: SQLite's dates are text).
-_VERSIONED_FIELDS = [f for f in Call._meta.concrete_fields if {f.name, f.attname} & set(VERSIONED)]
-_VERSIONED_ATTNAMES = tuple(f.attname for f in _VERSIONED_FIELDS)
 
 
 @cache
 def _live_versions_sql(of_users: str) -> str:
-    columns = ", ".join(f'c."{f.column}"' for f in _VERSIONED_FIELDS)
+    column_of = {f.attname: f.column for f in Call._meta.concrete_fields}
+    columns = ", ".join(f'c."{column_of[name]}"' for name in VERSIONED)
     # The live states written out, as in the partial index call_live_popped_idx (a bound array
     # would keep a prepared statement's generic plan from using it).
     live = ", ".join(f"'{state}'" for state in Call.LIVE_STATES)
