@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import REGISTRY, Result, benchmark_modules
+from bench import REGISTRY, Result, benchmark_modules, machine
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
 # Over PostgreSQL's Unix socket where the server is local (no TCP round trip), else TCP.
@@ -56,7 +56,9 @@ def print_table(name: str, results: list[Result]) -> None:
             print("  ".join("-" * width for width in widths))
 
 
-def save(name: str, results: list[Result], seconds: float, load_at_start: list[float]) -> None:
+def save(
+    name: str, results: list[Result], seconds: float, load_at_start: list[float], speed: dict[str, float]
+) -> None:
     stored = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
     stored[name] = {
         "ran_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -66,6 +68,7 @@ def save(name: str, results: list[Result], seconds: float, load_at_start: list[f
             "cpus": os.cpu_count(),
             "system": platform.platform(),
             "load_average_at_start": load_at_start,
+            "speed_at_start": speed,
         },
         "results": [r.as_dict() for r in results],
     }
@@ -78,7 +81,11 @@ def print_markdown(names: list[str]) -> None:
     for name in names or list(stored):
         run = stored[name]
         load = run["machine"].get("load_average_at_start")
-        print(f"`{name}`, {run['ran_at']}, {run['machine']['cpus']} CPUs, load average at start {load}:\n")
+        speed = run["machine"].get("speed_at_start")
+        speed_text = f"; {machine.describe(speed)}" if speed else ""
+        print(
+            f"`{name}`, {run['ran_at']}, {run['machine']['cpus']} CPUs, load average at start {load}{speed_text}:\n"
+        )
         print("| metric | value | target | result |\n| --- | --- | --- | --- |")
         for r in run["results"]:
             verdict = {True: "pass", False: "**miss**", None: ""}[r["passed"]]
@@ -109,9 +116,12 @@ def main(argv: list[str]) -> int:
         # Other processes on the machine inflate latencies: the load average is kept with the figures.
         load = [round(x, 2) for x in os.getloadavg()]
         print(f"load average at start: {load}", flush=True)
+        # So does the host under a virtual machine: its speed now is kept too.
+        speed = machine.probe()
+        print(f"machine now: {machine.describe(speed)}", flush=True)
         started = time.monotonic()
         results = REGISTRY[name]()
-        save(name, results, time.monotonic() - started, load)
+        save(name, results, time.monotonic() - started, load, speed)
         print()
         print_table(name, results)
         missed |= any(r.passed is False for r in results)

@@ -101,3 +101,48 @@ async def test_a_sign_in_elsewhere_does_not_close_anything(alice):
     await database_sync_to_async(push.send_html)(user_id=alice.pk, html='<div id="y">still here</div>')
     assert await tab.receive_from(timeout=2) == '<div id="y">still here</div>'
     await tab.disconnect()
+
+
+def test_one_check_reads_the_sessions_of_many_sockets_in_two_queries(django_assert_num_queries):
+    """The periodic check of a process's sockets: each pair judged as on its own, in two queries
+    however many sockets there are."""
+    from django.contrib.auth.hashers import make_password
+
+    from telephony.live.sessions import session_signs_in, signing_in
+
+    def signed_in(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.session.session_key
+
+    users = [ResourceFactory().user for _ in range(5)]
+    keys = [signed_in(user) for user in users]
+    other_password, deactivated = users[3], users[4]
+    past = timezone.now() - timedelta(seconds=1)
+    Session.objects.filter(session_key=keys[2]).update(expire_date=past)  # users[2]'s session ran out
+    type(other_password).objects.filter(pk=other_password.pk).update(password=make_password("new-one-42!"))
+    type(deactivated).objects.filter(pk=deactivated.pk).update(is_active=False)
+    sockets = [(key, user.pk) for key, user in zip(keys, users, strict=True)]
+    sockets += [(keys[0], users[1].pk), ("no-such-session", users[0].pk), (None, users[1].pk)]
+
+    with django_assert_num_queries(2):
+        valid = signing_in(sockets)
+
+    assert valid == {(keys[0], users[0].pk), (keys[1], users[1].pk)}
+    assert [session_signs_in(session_key=k, user_id=u) for k, u in sockets] == [
+        (k, u) in valid for k, u in sockets
+    ]
+
+
+async def test_the_periodic_check_closes_only_the_sockets_whose_session_ended(alice, settings):
+    settings.LIVE_SESSION_CHECK_SECONDS = 0.2
+    _, key = await signed_in_session(alice)
+    _, kept_key = await signed_in_session(alice)
+    tab, kept = await socket(alice, key), await socket(alice, kept_key)
+    past = timezone.now() - timedelta(seconds=1)
+    await database_sync_to_async(lambda: Session.objects.filter(session_key=key).update(expire_date=past))()
+
+    await assert_closed(tab)
+    await database_sync_to_async(push.send_html)(user_id=alice.pk, html='<div id="z">kept</div>')
+    assert await kept.receive_from(timeout=3) == '<div id="z">kept</div>'
+    await kept.disconnect()

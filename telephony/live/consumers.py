@@ -1,8 +1,9 @@
 """One websocket per browser tab, joined to its user's group. Pushes arrive as HTML fragments.
 
 A socket lives only as long as the session it was opened with: it re-checks that session when
-told to (`session.check`, sent on sign-out, deactivation, password change, deletion) and every
-LIVE_SESSION_CHECK_SECONDS, and closes, taking no more pushes, once the session is over.
+told to (`session.check`, sent on sign-out, deactivation, password change, deletion), and the
+process's `Heartbeat` checks the sessions of all its sockets every LIVE_SESSION_CHECK_SECONDS in
+one go; a socket closes, taking no more pushes, once its session is over.
 
 Channel layers deliver at most once, and with Redis down every push is lost while the tab's own
 socket stays open. So every socket also gets a heartbeat every HEARTBEAT_SECONDS, straight down
@@ -28,7 +29,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
 from telephony.live.push import user_group
-from telephony.live.sessions import session_signs_in
+from telephony.live.sessions import session_signs_in, signing_in
 
 logger = logging.getLogger(__name__)
 UNAUTHENTICATED = 4401
@@ -69,6 +70,10 @@ class Heartbeat:
     def join(self, socket: "UserConsumer") -> None:
         socket.beat_slice = self.joined % HEARTBEAT_SLICES  # round robin: the slices stay even
         socket.joined_at = asyncio.get_running_loop().time()
+        # The first check between half a period and one and a half, at random: the tabs that
+        # reconnect together after a restart would otherwise fall due together every period.
+        period = settings.LIVE_SESSION_CHECK_SECONDS
+        socket.session_due_at = socket.joined_at + period * random.uniform(0.5, 1.5)  # noqa: S311  (not a secret)
         self.joined += 1
         self.sockets.add(socket)
         if self.task is None or self.task.done():
@@ -87,6 +92,7 @@ class Heartbeat:
                     break
                 await asyncio.sleep(UserConsumer.heartbeat_seconds / HEARTBEAT_SLICES)
                 await self.beat(turn % HEARTBEAT_SLICES)
+                await self.check_sessions()
 
     async def beat(self, beat_slice: int | None = None) -> None:
         """Beat the sockets of one slice (all of them when None). A socket's first beat comes a
@@ -111,6 +117,24 @@ class Heartbeat:
                 with contextlib.suppress(Exception):  # a socket closing meanwhile
                     await socket.send(text_data=beats[socket.user_id])
 
+    async def check_sessions(self) -> None:
+        """End the sockets whose session check is due and whose session no longer signs their
+        user in (expired, or ended behind Django's back): one check for all of them."""
+        now = asyncio.get_running_loop().time()
+        due = [socket for socket in self.sockets if not socket.ended and socket.session_due_at <= now]
+        if not due:
+            return
+        try:
+            valid = await database_sync_to_async(signing_in)([(s.session_key, s.user_id) for s in due])
+        except Exception:  # checked again next time
+            logger.warning("Session check of %d sockets failed", len(due), exc_info=True)
+            return
+        for socket in due:
+            socket.session_due_at = now + settings.LIVE_SESSION_CHECK_SECONDS
+            if (socket.session_key, socket.user_id) not in valid:
+                with contextlib.suppress(Exception):  # a socket closing meanwhile
+                    await socket._end_session()
+
 
 _heartbeats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Heartbeat]" = weakref.WeakKeyDictionary()
 
@@ -127,6 +151,7 @@ class UserConsumer(AsyncWebsocketConsumer):
     heartbeat_seconds = HEARTBEAT_SECONDS
     beat_slice = 0
     joined_at = 0.0
+    session_due_at = 0.0
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -140,14 +165,10 @@ class UserConsumer(AsyncWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        self.watch = asyncio.ensure_future(self._check_periodically())
         heartbeat().join(self)
 
     async def disconnect(self, code: int) -> None:
         heartbeat().leave(self)
-        watch = getattr(self, "watch", None)
-        if watch is not None:
-            watch.cancel()
         if hasattr(self, "group"):
             await self._leave_group()
 
@@ -171,24 +192,19 @@ class UserConsumer(AsyncWebsocketConsumer):
         if event.get("user_id") == self.user_id:
             await self._end_unless_signed_in()
 
-    async def _check_periodically(self) -> None:
-        # The first check between half a period and one and a half, at random: the tabs that
-        # reconnect together after a restart would otherwise check together, a burst of queries
-        # every period.
-        wait = settings.LIVE_SESSION_CHECK_SECONDS * random.uniform(0.5, 1.5)  # noqa: S311  (not a secret)
-        with contextlib.suppress(asyncio.CancelledError):
-            while not self.ended:
-                await asyncio.sleep(wait)
-                await self._end_unless_signed_in()
-                wait = settings.LIVE_SESSION_CHECK_SECONDS
-
     async def _end_unless_signed_in(self) -> None:
         if self.ended:
             return
         valid = await database_sync_to_async(session_signs_in)(
             session_key=self.session_key, user_id=self.user_id
         )
-        if not valid and not self.ended:
-            self.ended = True
-            await self._leave_group()
-            await self.close(code=SESSION_ENDED)
+        if not valid:
+            await self._end_session()
+
+    async def _end_session(self) -> None:
+        """The session this socket was opened with is over: no more pushes, and the tab is told."""
+        if self.ended:
+            return
+        self.ended = True
+        await self._leave_group()
+        await self.close(code=SESSION_ENDED)
