@@ -13,14 +13,12 @@ second channel; they claim until nothing waits, then wait again. The others poll
 `idle_seconds` too, and take the lock (and the listening) within one poll of its holder's end.
 """
 
-import asyncio
 import logging
 import os
 import threading
 import time
 
 import psycopg
-from asgiref.sync import sync_to_async
 from django.db import DatabaseError, close_old_connections, connection
 
 from telephony.ingest import events
@@ -97,16 +95,10 @@ def _listen_params() -> dict:
 
 
 def run(*, batch_size: int, idle_seconds: float = 1.0, stop: threading.Event | None = None) -> None:
-    """Apply waiting events until `stop` is set (a batch under way is finished first)."""
-    asyncio.run(_run(batch_size, idle_seconds, stop or threading.Event()))
-
-
-async def _run(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
-    # The loop runs in one worker thread under this event loop, as a web process runs its views:
-    # the pushes the batches make after commit are sent on this loop (it has nothing else to do),
-    # over one Redis connection kept for the life of the process (a sync caller alone would open
-    # one per push). Waking and claiming stay in that thread: no hop between them.
-    await sync_to_async(_work, thread_sensitive=True)(batch_size, idle_seconds, stop)
+    """Apply waiting events until `stop` is set (a batch under way is finished first). Waking,
+    claiming, applying and pushing all happen in the calling thread: no hop between threads on
+    the way from a stored event to its push (`push` publishes from this thread)."""
+    _work(batch_size, idle_seconds, stop or threading.Event())
 
 
 def _work(batch_size: int, idle_seconds: float, stop: threading.Event) -> None:
