@@ -618,7 +618,6 @@ async def drive(
 def end_live_calls(listeners: list[Listener]) -> None:
     """The calls of the phases before are over: real calls end within minutes, so a user has a
     call or two live, not hundreds (the heartbeat reads the version of every live call)."""
-    from django.db import connection
     from django.utils import timezone
 
     from telephony.models import Call
@@ -626,7 +625,7 @@ def end_live_calls(listeners: list[Listener]) -> None:
     Call.objects.filter(
         resource__user_id__in=[li.user_id for li in listeners], state__in=Call.LIVE_STATES
     ).update(state=Call.State.ENDED, ended_at=timezone.now())
-    connection.close()  # no connection held open beside the servers
+    connection_close()
 
 
 def report(label: str, f: "PhaseFigures") -> None:

@@ -69,10 +69,6 @@ class Outcome(StrEnum):
 # -- the ingest step: claim, apply ------------------------------------------------------------
 
 
-# Stored and not applied yet.
-WAITING = CallEvent.WAITING_SQL
-
-
 def apply_waiting(*, limit: int = 100) -> int:
     """The ingest process's step: claim up to `limit` waiting events that no other ingest process
     holds (FOR UPDATE SKIP LOCKED), apply them and commit once. Returns how many were claimed.
@@ -113,7 +109,7 @@ COMMIT_WITHOUT_WAITING_FOR_DISK = "SET LOCAL synchronous_commit TO OFF"
 
 
 def _any_waiting() -> bool:
-    sql = f"SELECT 1 FROM {CallEvent._meta.db_table} WHERE {WAITING} LIMIT 1"  # noqa: S608  (model metadata)
+    sql = f"SELECT 1 FROM {CallEvent._meta.db_table} WHERE {CallEvent.WAITING_SQL} LIMIT 1"  # noqa: S608  (model metadata)
     return bool(prepared.fetch_all(sql, []))
 
 
@@ -149,7 +145,7 @@ def _claim_sql() -> str:
     # Identifiers come from model metadata; values are bound parameters.
     return (
         f"UPDATE {table} SET processed_at = %s WHERE id IN "  # noqa: S608
-        f"(SELECT id FROM {table} WHERE {WAITING} ORDER BY id LIMIT %s{lock}) RETURNING {returned}"
+        f"(SELECT id FROM {table} WHERE {CallEvent.WAITING_SQL} ORDER BY id LIMIT %s{lock}) RETURNING {returned}"
     )
 
 
